@@ -1,0 +1,48 @@
+// The features actor: one FeatureEngine per symbol; one feature vector per
+// bar, stamped at the bar's close, sent to the model.
+#include <map>
+
+#include "actors/features/indicators.hpp"
+#include "actors/runtime/config.hpp"
+#include "actors/runtime/convert.hpp"
+#include "actors/runtime/interfaces.hpp"
+#include "actors/runtime/session.hpp"
+
+namespace verity {
+
+struct features_state {
+  std::map<std::string, FeatureEngine> engines;
+  static inline const char* name = "features";
+};
+
+namespace {
+features_actor::behavior_type features_behavior(features_actor::stateful_pointer<features_state> self,
+                                                const Wiring* w) {
+  return {
+      [=](const Msg<schema::Bar>& in) {
+        const BarData bar = to_bar_data(in.get());
+        auto& engines = self->state.engines;
+        auto it = engines.find(bar.symbol);
+        if (it == engines.end()) it = engines.emplace(bar.symbol, FeatureEngine(w->config->features)).first;
+        const FeatureRow row = it->second.update(bar);
+        self->send(w->model, w->session->emit<schema::FeatureVector>(ActorId::FEATURES, ActorId::MODEL, [&](auto f) {
+          f.setSymbol(bar.symbol);
+          f.setTimeNs(bar.open_time_ns + bar.interval_ns);
+          f.setFeatureSet(kFeatureSetBaseline);
+          f.setReady(row.ready);
+          auto v = f.initValues(5);
+          v.set(0, row.close);
+          v.set(1, row.ema_fast);
+          v.set(2, row.ema_slow);
+          v.set(3, row.sma);
+          v.set(4, row.atr);
+        }));
+      },
+  };
+}
+
+}  // namespace
+
+features_actor spawn_features(caf::actor_system& system, const Wiring* w) { return system.spawn(features_behavior, w); }
+
+}  // namespace verity

@@ -1,0 +1,49 @@
+// The feed actor: the graph's door for market data. It checks every bar
+// (check_bar) and fans good ones out to features, execution and portfolio;
+// a bad bar becomes a Quarantine message to notify and goes no further.
+#include <map>
+
+#include "actors/runtime/convert.hpp"
+#include "actors/runtime/interfaces.hpp"
+#include "actors/runtime/session.hpp"
+
+namespace verity {
+
+struct feed_state {
+  std::map<std::string, std::int64_t> last_open_time_ns;  // per symbol
+  static inline const char* name = "feed";
+};
+
+namespace {
+feed_actor::behavior_type feed_behavior(feed_actor::stateful_pointer<feed_state> self, const Wiring* w) {
+  return {
+      [=](const Msg<schema::Bar>& in) {
+        Session& s = *w->session;
+        const BarData bar = to_bar_data(in.get());
+        auto& last = self->state.last_open_time_ns;
+        auto it = last.find(bar.symbol);
+        std::optional<std::int64_t> prev;
+        if (it != last.end()) prev = it->second;
+        if (auto problem = check_bar(bar, prev)) {
+          self->send(w->notify, s.emit<schema::Quarantine>(ActorId::FEED, ActorId::NOTIFY, [&](auto q) {
+            q.setSymbol(bar.symbol);
+            q.setTimeNs(bar.open_time_ns);
+            q.setSource("feed");
+            q.setField(problem->field);
+            q.setReason(problem->reason);
+          }));
+          return;
+        }
+        last[bar.symbol] = bar.open_time_ns;
+        self->send(w->features, s.forward(ActorId::FEED, ActorId::FEATURES, in));
+        self->send(w->execution, s.forward(ActorId::FEED, ActorId::EXECUTION, in));
+        self->send(w->portfolio, s.forward(ActorId::FEED, ActorId::PORTFOLIO, in));
+      },
+  };
+}
+
+}  // namespace
+
+feed_actor spawn_feed(caf::actor_system& system, const Wiring* w) { return system.spawn(feed_behavior, w); }
+
+}  // namespace verity

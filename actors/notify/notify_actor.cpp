@@ -1,0 +1,65 @@
+// The notify actor in sim: a log sink. Decisions and fills are logged at
+// debug, rejections at info, quarantined data at warn. In live mode (a later
+// issue) the same messages go to Telegram.
+#include "actors/runtime/convert.hpp"
+#include "actors/runtime/interfaces.hpp"
+#include "actors/runtime/session.hpp"
+
+namespace verity {
+
+struct notify_state {
+  static inline const char* name = "notify";
+};
+
+namespace {
+notify_actor::behavior_type notify_behavior(notify_actor::stateful_pointer<notify_state> self, const Wiring* w) {
+  return {
+      [=](const Msg<schema::RiskDecision>& in) {
+        const Logger& log = w->session->log();
+        auto d = in.get();
+        const LogLevel level = d.getApproved() ? LogLevel::debug : LogLevel::info;
+        if (!log.enabled(level)) return;
+        auto intent = d.getIntent();
+        log.event(level, in.time_ns(), in.frame->seq(), "risk", d.getApproved() ? "signal_approved" : "signal_rejected",
+                  {{"pair", text_of(intent.getSymbol())},
+                   {"entry", intent.getRefPrice()},
+                   {"tp", intent.getTakeProfit()},
+                   {"sl", intent.getStopLoss()},
+                   {"reason", enum_name(d.getReason())},
+                   {"detail", text_of(d.getDetail())}});
+      },
+      [=](const Msg<schema::ExecutionReport>& in) {
+        const Logger& log = w->session->log();
+        auto r = in.get();
+        const bool rejected = r.getStatus() == schema::OrderStatus::REJECTED;
+        const LogLevel level = rejected ? LogLevel::info : LogLevel::debug;
+        if (!log.enabled(level)) return;
+        log.event(level, in.time_ns(), in.frame->seq(), "execution", rejected ? "order_rejected" : "fill",
+                  {{"pair", text_of(r.getSymbol())},
+                   {"order_id", r.getOrderId()},
+                   {"side", r.getSide() == schema::Side::BUY ? "buy" : "sell"},
+                   {"qty", r.getLastQty()},
+                   {"price", r.getLastPrice()},
+                   {"fee_usd", r.getFeeUsd()},
+                   {"detail", text_of(r.getDetail())}});
+      },
+      [=](const Msg<schema::Quarantine>& in) {
+        auto q = in.get();
+        w->session->log().event(LogLevel::warn, in.time_ns(), in.frame->seq(), "feed", "quarantine",
+                                {{"pair", text_of(q.getSymbol())},
+                                 {"field", text_of(q.getField())},
+                                 {"reason", text_of(q.getReason())}});
+      },
+      [=](const Msg<schema::Notification>& in) {
+        auto n = in.get();
+        w->session->log().event(LogLevel::info, in.time_ns(), in.frame->seq(), "notify", text_of(n.getEvent()),
+                                {{"text", text_of(n.getText())}});
+      },
+  };
+}
+
+}  // namespace
+
+notify_actor spawn_notify(caf::actor_system& system, const Wiring* w) { return system.spawn(notify_behavior, w); }
+
+}  // namespace verity

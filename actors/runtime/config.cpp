@@ -1,0 +1,365 @@
+#include "actors/runtime/config.hpp"
+
+#include <toml++/toml.h>
+
+#include <charconv>
+#include <cmath>
+#include <cstdlib>
+#include <functional>
+#include <set>
+#include <sstream>
+
+#include "actors/runtime/calendar.hpp"
+
+extern char** environ;
+
+namespace verity {
+
+namespace {
+
+enum class Type { integer, real, boolean, text, choice, timestamp };
+
+/// One configuration key: where it lives in Config, its type and its bounds.
+struct Key {
+  const char* path;
+  Type type;
+  double min = 0, max = 0;                // integer, real
+  std::vector<std::string> choices = {};  // choice
+  const char* doc = "";
+  std::function<void*(Config&)> field;
+};
+
+template <class F>
+std::function<void*(Config&)> at(F f) {
+  return [f](Config& c) -> void* { return static_cast<void*>(&f(c)); };
+}
+
+const std::vector<Key>& key_table() {
+  static const std::vector<Key> table = {
+      {"session.seed", Type::integer, 0, 9.2e18, {}, "root seed: every random stream derives from it",
+       at([](Config& c) -> auto& { return c.session.seed; })},
+      {"session.bars", Type::integer, 1, 1e10, {}, "bars the seeded generator produces",
+       at([](Config& c) -> auto& { return c.session.bars; })},
+      {"journal.dir", Type::text, 0, 0, {}, "RocksDB folder of the journal",
+       at([](Config& c) -> auto& { return c.journal.dir; })},
+      {"journal.level", Type::choice, 0, 0, {"full", "inputs", "hash"}, "what is stored: every message, inputs plus step digests, or the final hash only",
+       at([](Config& c) -> auto& { return c.journal.level; })},
+      {"journal.durability", Type::choice, 0, 0, {"synced", "async", "off"}, "fsync each step, leave it to the OS, or no WAL (flushed at close)",
+       at([](Config& c) -> auto& { return c.journal.durability; })},
+      {"market.symbol", Type::text, 0, 0, {}, "symbol of the generated market",
+       at([](Config& c) -> auto& { return c.market.symbol; })},
+      {"market.start_time", Type::timestamp, 0, 0, {}, "UTC time of the first bar, ISO 8601",
+       at([](Config& c) -> auto& { return c.market.start_time_ns; })},
+      {"market.bar_interval_s", Type::integer, 1, 604800, {}, "seconds per bar",
+       at([](Config& c) -> auto& { return c.market.bar_interval_s; })},
+      {"market.start_price", Type::real, 1e-9, 1e12, {}, "first price, quote currency",
+       at([](Config& c) -> auto& { return c.market.start_price; })},
+      {"market.drift_annual", Type::real, -10, 10, {}, "GBM drift per year",
+       at([](Config& c) -> auto& { return c.market.drift_annual; })},
+      {"market.volatility_annual", Type::real, 0, 20, {}, "GBM volatility per year",
+       at([](Config& c) -> auto& { return c.market.volatility_annual; })},
+      {"market.volume_mean", Type::real, 0, 1e15, {}, "mean volume per bar, base units",
+       at([](Config& c) -> auto& { return c.market.volume_mean; })},
+      {"features.ema_fast", Type::integer, 1, 10000, {}, "fast EMA period, bars",
+       at([](Config& c) -> auto& { return c.features.ema_fast; })},
+      {"features.ema_slow", Type::integer, 2, 10000, {}, "slow EMA period, bars; above ema_fast",
+       at([](Config& c) -> auto& { return c.features.ema_slow; })},
+      {"features.sma", Type::integer, 1, 10000, {}, "SMA period, bars",
+       at([](Config& c) -> auto& { return c.features.sma; })},
+      {"features.atr", Type::integer, 1, 10000, {}, "ATR period (Wilder), bars",
+       at([](Config& c) -> auto& { return c.features.atr; })},
+      {"strategy.stop_atr", Type::real, 0.1, 100, {}, "stop distance in ATRs",
+       at([](Config& c) -> auto& { return c.strategy.stop_atr; })},
+      {"strategy.target_atr", Type::real, 0.1, 100, {}, "take-profit distance in ATRs",
+       at([](Config& c) -> auto& { return c.strategy.target_atr; })},
+      {"strategy.confidence", Type::real, 0, 1, {}, "confidence the baseline attaches to its signals",
+       at([](Config& c) -> auto& { return c.strategy.confidence; })},
+      {"risk.kill_switch", Type::boolean, 0, 0, {}, "start with the kill switch on: nothing is approved",
+       at([](Config& c) -> auto& { return c.risk.kill_switch; })},
+      {"risk.risk_per_trade_pct", Type::real, 0.01, 10, {}, "equity risked between entry and stop, percent",
+       at([](Config& c) -> auto& { return c.risk.risk_per_trade_pct; })},
+      {"risk.max_position_usd", Type::real, 1, 1e12, {}, "largest position notional, USD",
+       at([](Config& c) -> auto& { return c.risk.max_position_usd; })},
+      {"risk.max_daily_loss_pct", Type::real, 0.1, 100, {}, "daily loss limit, percent of initial balance, against the balance at Prague midnight",
+       at([](Config& c) -> auto& { return c.risk.max_daily_loss_pct; })},
+      {"risk.min_notional_usd", Type::real, 0, 1e9, {}, "smallest order notional, USD",
+       at([](Config& c) -> auto& { return c.risk.min_notional_usd; })},
+      {"execution.taker_fee_bps", Type::real, 0, 1000, {}, "taker fee, basis points of notional",
+       at([](Config& c) -> auto& { return c.execution.taker_fee_bps; })},
+      {"execution.maker_fee_bps", Type::real, 0, 1000, {}, "maker fee (take-profit fills), basis points of notional",
+       at([](Config& c) -> auto& { return c.execution.maker_fee_bps; })},
+      {"execution.spread_bps", Type::real, 0, 1000, {}, "quoted spread, basis points; market orders pay half",
+       at([](Config& c) -> auto& { return c.execution.spread_bps; })},
+      {"execution.slippage_bps", Type::real, 0, 1000, {}, "slippage on market orders, basis points",
+       at([](Config& c) -> auto& { return c.execution.slippage_bps; })},
+      {"portfolio.initial_balance_usd", Type::real, 1, 1e12, {}, "starting balance, USD",
+       at([](Config& c) -> auto& { return c.portfolio.initial_balance_usd; })},
+      {"log.level", Type::choice, 0, 0, {"trace", "debug", "info", "warn", "error", "off"}, "least severe log level written",
+       at([](Config& c) -> auto& { return c.log.level; })},
+  };
+  return table;
+}
+
+const Key* find_key(std::string_view path) {
+  for (const auto& k : key_table()) {
+    if (path == k.path) return &k;
+  }
+  return nullptr;
+}
+
+std::string env_name(std::string_view path) {
+  std::string out = "VERITY_";
+  for (char c : path) out.push_back(c == '.' ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(c))));
+  return out;
+}
+
+std::string format_real(double v) {
+  char buf[64];
+  auto r = std::to_chars(buf, buf + sizeof buf, v);
+  std::string s(buf, r.ptr);
+  if (s.find_first_of(".eEn") == std::string::npos) s += ".0";  // keep it a TOML float
+  return s;
+}
+
+std::string expected_text(const Key& k) {
+  switch (k.type) {
+    case Type::integer: return "an integer in [" + std::to_string(static_cast<long long>(k.min)) + ", " +
+                               std::to_string(static_cast<long long>(k.max)) + "]";
+    case Type::real: return "a number in [" + format_real(k.min) + ", " + format_real(k.max) + "]";
+    case Type::boolean: return "true or false";
+    case Type::text: return "a non-empty string";
+    case Type::timestamp: return "an ISO 8601 UTC time such as 2024-01-01T00:00:00Z";
+    case Type::choice: {
+      std::string s = "one of";
+      for (const auto& c : k.choices) s += " \"" + c + "\"";
+      return s;
+    }
+  }
+  return "";
+}
+
+std::string fail(const Key& k, std::string_view got, std::string_view origin) {
+  return "config: " + std::string(k.path) + " = " + std::string(got) + " (from " + std::string(origin) +
+         "): expected " + expected_text(k);
+}
+
+/// Sets a key from text (environment, CLI, or a TOML scalar rendered as text).
+std::expected<void, std::string> set_from_text(Config& c, const Key& k, std::string_view text, std::string_view origin) {
+  void* field = k.field(c);
+  const std::string s(text);
+  switch (k.type) {
+    case Type::integer: {
+      long long v = 0;
+      auto r = std::from_chars(s.data(), s.data() + s.size(), v);
+      if (r.ec != std::errc() || r.ptr != s.data() + s.size() || v < k.min || static_cast<double>(v) > k.max) {
+        return std::unexpected(fail(k, text, origin));
+      }
+      if (std::string_view(k.path) == "session.seed") *static_cast<std::uint64_t*>(field) = static_cast<std::uint64_t>(v);
+      else *static_cast<std::int64_t*>(field) = v;
+      return {};
+    }
+    case Type::real: {
+      double v = 0;
+      auto r = std::from_chars(s.data(), s.data() + s.size(), v);
+      if (r.ec != std::errc() || r.ptr != s.data() + s.size() || !std::isfinite(v) || v < k.min || v > k.max) {
+        return std::unexpected(fail(k, text, origin));
+      }
+      *static_cast<double*>(field) = v;
+      return {};
+    }
+    case Type::boolean: {
+      if (s == "true" || s == "1") *static_cast<bool*>(field) = true;
+      else if (s == "false" || s == "0") *static_cast<bool*>(field) = false;
+      else return std::unexpected(fail(k, text, origin));
+      return {};
+    }
+    case Type::text: {
+      if (s.empty()) return std::unexpected(fail(k, "\"\"", origin));
+      *static_cast<std::string*>(field) = s;
+      return {};
+    }
+    case Type::timestamp: {
+      auto t = parse_iso8601_ns(s);
+      if (!t) return std::unexpected(fail(k, text, origin));
+      *static_cast<std::int64_t*>(field) = *t;
+      return {};
+    }
+    case Type::choice: {
+      bool known = false;
+      for (const auto& ch : k.choices) known = known || ch == s;
+      if (!known) return std::unexpected(fail(k, "\"" + s + "\"", origin));
+      std::string_view path = k.path;
+      if (path == "journal.level") *static_cast<JournalLevel*>(field) = *parse_level(s);
+      else if (path == "journal.durability") *static_cast<Durability*>(field) = *parse_durability(s);
+      else *static_cast<std::string*>(field) = s;
+      return {};
+    }
+  }
+  return {};
+}
+
+std::string toml_text(const toml::node& n) {
+  std::ostringstream os;
+  n.visit([&](auto&& v) { os << v; });
+  return os.str();
+}
+
+/// Renders a TOML node as the text set_from_text takes, checking its TOML type.
+std::expected<std::string, std::string> toml_scalar(const Key& k, const toml::node& n, std::string_view origin) {
+  auto wrong = [&](std::string_view got) { return std::unexpected(fail(k, got, origin)); };
+  switch (k.type) {
+    case Type::integer:
+      if (auto v = n.value_exact<std::int64_t>()) return std::to_string(*v);
+      break;
+    case Type::real:
+      if (auto v = n.value_exact<double>()) return format_real(*v);
+      if (auto v = n.value_exact<std::int64_t>()) return std::to_string(*v);
+      break;
+    case Type::boolean:
+      if (auto v = n.value_exact<bool>()) return std::string(*v ? "true" : "false");
+      break;
+    case Type::text:
+    case Type::choice:
+      if (auto v = n.value_exact<std::string>()) return *v;
+      break;
+    case Type::timestamp:
+      if (auto v = n.value_exact<std::string>()) return *v;
+      if (n.is_date_time() || n.is_date()) return toml_text(n);
+      break;
+  }
+  std::ostringstream os;
+  os << toml_text(n) << " (a TOML " << n.type() << ")";
+  return wrong(os.str());
+}
+
+std::string render(const Config& c0, const Key& k) {
+  Config& c = const_cast<Config&>(c0);
+  void* field = k.field(c);
+  std::string_view path = k.path;
+  switch (k.type) {
+    case Type::integer:
+      if (path == "session.seed") return std::to_string(*static_cast<std::uint64_t*>(field));
+      return std::to_string(*static_cast<std::int64_t*>(field));
+    case Type::real: return format_real(*static_cast<double*>(field));
+    case Type::boolean: return *static_cast<bool*>(field) ? "true" : "false";
+    case Type::text: return "\"" + *static_cast<std::string*>(field) + "\"";
+    case Type::timestamp: return "\"" + format_iso8601_ms(*static_cast<std::int64_t*>(field)) + "\"";
+    case Type::choice:
+      if (path == "journal.level") return "\"" + std::string(level_name(*static_cast<JournalLevel*>(field))) + "\"";
+      if (path == "journal.durability")
+        return "\"" + std::string(durability_name(*static_cast<Durability*>(field))) + "\"";
+      return "\"" + *static_cast<std::string*>(field) + "\"";
+  }
+  return "";
+}
+
+std::expected<void, std::string> apply_toml(Config& c, const std::string& path) {
+  toml::table root;
+  try {
+    root = toml::parse_file(path);
+  } catch (const toml::parse_error& e) {
+    std::ostringstream os;
+    os << "config: " << path << " line " << e.source().begin.line << ", column " << e.source().begin.column << ": "
+       << e.description();
+    return std::unexpected(os.str());
+  }
+  for (auto&& [section, node] : root) {
+    const auto* table = node.as_table();
+    const std::string sec(section.str());
+    if (!table) {
+      return std::unexpected("config: " + path + " line " + std::to_string(node.source().begin.line) + ": '" + sec +
+                             "' must be a [section]; sections are session, journal, market, features, strategy, risk, "
+                             "execution, portfolio, log");
+    }
+    for (auto&& [name, value] : *table) {
+      const std::string full = sec + "." + std::string(name.str());
+      const std::string origin = path + " line " + std::to_string(value.source().begin.line);
+      const Key* k = find_key(full);
+      if (!k) return std::unexpected("config: unknown key " + full + " (" + origin + "); see `verity config --keys`");
+      auto text = toml_scalar(*k, value, origin);
+      if (!text) return std::unexpected(text.error());
+      if (auto ok = set_from_text(c, *k, *text, origin); !ok) return ok;
+    }
+  }
+  return {};
+}
+
+std::expected<void, std::string> validate(const Config& c) {
+  if (c.features.ema_fast >= c.features.ema_slow) {
+    return std::unexpected("config: features.ema_fast (" + std::to_string(c.features.ema_fast) +
+                           ") must be below features.ema_slow (" + std::to_string(c.features.ema_slow) + ")");
+  }
+  if (c.risk.max_position_usd > 100.0 * c.portfolio.initial_balance_usd) {
+    return std::unexpected("config: risk.max_position_usd (" + format_real(c.risk.max_position_usd) +
+                           ") is over 100x portfolio.initial_balance_usd; expected at most " +
+                           format_real(100.0 * c.portfolio.initial_balance_usd));
+  }
+  return {};
+}
+
+}  // namespace
+
+bool is_storage_key(std::string_view path) { return path.starts_with("journal.") || path.starts_with("log."); }
+
+std::string Config::canonical() const {
+  std::map<std::string, std::map<std::string, std::string>> sections;
+  for (const auto& k : key_table()) {
+    std::string_view path = k.path;
+    if (is_storage_key(path)) continue;
+    auto dot = path.find('.');
+    sections[std::string(path.substr(0, dot))][std::string(path.substr(dot + 1))] = render(*this, k);
+  }
+  std::string out;
+  for (const auto& [sec, kv] : sections) {
+    out += "[" + sec + "]\n";
+    for (const auto& [k, v] : kv) out += k + " = " + v + "\n";
+  }
+  return out;
+}
+
+std::expected<Config, std::string> load_config(const std::string& toml_path, const std::vector<ConfigOverride>& overrides,
+                                               const std::map<std::string, std::string>& environment) {
+  Config c;
+  if (!toml_path.empty()) {
+    if (auto ok = apply_toml(c, toml_path); !ok) return std::unexpected(ok.error());
+  }
+  for (const auto& [name, value] : environment) {
+    const Key* k = nullptr;
+    for (const auto& key : key_table()) {
+      if (env_name(key.path) == name) k = &key;
+    }
+    if (!k) return std::unexpected("config: unknown environment override " + name + "; names are VERITY_<SECTION>_<KEY>, e.g. VERITY_RISK_MAX_DAILY_LOSS_PCT");
+    if (auto ok = set_from_text(c, *k, value, "environment " + name); !ok) return std::unexpected(ok.error());
+  }
+  for (const auto& o : overrides) {
+    const Key* k = find_key(o.key);
+    if (!k) return std::unexpected("config: unknown key " + o.key + " (from " + o.origin + ")");
+    if (auto ok = set_from_text(c, *k, o.value, o.origin); !ok) return std::unexpected(ok.error());
+  }
+  if (auto ok = validate(c); !ok) return std::unexpected(ok.error());
+  return c;
+}
+
+std::map<std::string, std::string> verity_environment() {
+  std::map<std::string, std::string> out;
+  for (char** e = environ; e && *e; ++e) {
+    std::string_view kv(*e);
+    if (!kv.starts_with("VERITY_")) continue;
+    auto eq = kv.find('=');
+    if (eq == std::string_view::npos) continue;
+    out.emplace(std::string(kv.substr(0, eq)), std::string(kv.substr(eq + 1)));
+  }
+  return out;
+}
+
+std::string config_reference() {
+  Config defaults;
+  std::string out = "| key | environment | default | expected | meaning |\n|---|---|---|---|---|\n";
+  for (const auto& k : key_table()) {
+    out += "| `" + std::string(k.path) + "` | `" + env_name(k.path) + "` | `" + render(defaults, k) + "` | " +
+           expected_text(k) + " | " + k.doc + " |\n";
+  }
+  return out;
+}
+
+}  // namespace verity

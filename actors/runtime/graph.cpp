@@ -1,0 +1,57 @@
+#include "actors/runtime/graph.hpp"
+
+#include <caf/scheduler/test_coordinator.hpp>
+
+namespace verity {
+
+namespace {
+struct DeterministicConfig : caf::actor_system_config {
+  DeterministicConfig() {
+    set("scheduler.policy", caf::atom("testing"));
+    set("logger.verbosity", caf::atom("quiet"));
+    set("logger.file-verbosity", caf::atom("quiet"));
+    set("logger.console-verbosity", caf::atom("quiet"));
+  }
+};
+}  // namespace
+
+struct Graph::System {
+  DeterministicConfig config;
+  caf::actor_system system{config};
+  caf::scheduler::test_coordinator& scheduler =
+      dynamic_cast<caf::scheduler::test_coordinator&>(system.scheduler());
+};
+
+Graph::Graph(Session& session, const Config& config) : system_(std::make_unique<System>()) {
+  wiring_.session = &session;
+  wiring_.config = &config;
+  auto& sys = system_->system;
+  const Wiring* w = &wiring_;
+  // Spawned downstream first; handles are read only when messages flow.
+  wiring_.notify = spawn_notify(sys, w);
+  wiring_.portfolio = spawn_portfolio(sys, w);
+  wiring_.execution = spawn_execution(sys, w);
+  wiring_.risk = spawn_risk(sys, w);
+  wiring_.model = spawn_model(sys, w);
+  wiring_.features = spawn_features(sys, w);
+  wiring_.feed = spawn_feed(sys, w);
+  run_until_idle();
+}
+
+Graph::~Graph() {
+  auto stop = [](const auto& handle) { caf::anon_send_exit(handle, caf::exit_reason::user_shutdown); };
+  stop(wiring_.feed);
+  stop(wiring_.features);
+  stop(wiring_.model);
+  stop(wiring_.risk);
+  stop(wiring_.execution);
+  stop(wiring_.portfolio);
+  stop(wiring_.notify);
+  run_until_idle();
+  wiring_ = Wiring{};
+  system_.reset();
+}
+
+std::size_t Graph::run_until_idle() { return system_->scheduler.run(); }
+
+}  // namespace verity

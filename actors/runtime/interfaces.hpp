@@ -1,0 +1,72 @@
+// The actor graph's contract: what each actor takes, as CAF typed actor
+// interfaces over Cap'n Proto payloads. CAF checks at compile time that a
+// send matches the receiver's interface.
+//
+//   external -> feed -> features -> model -> risk -> execution -> portfolio
+//                 |                           ^  \        |           |
+//                 +-> execution, portfolio    |   notify  +-> notify  |
+//                                             +-----------------------+
+//                                               (account snapshots)
+#pragma once
+
+#include <caf/all.hpp>
+
+#include "actors/runtime/envelope.hpp"
+#include "schema/account.capnp.h"
+#include "schema/control.capnp.h"
+#include "schema/market.capnp.h"
+#include "schema/order.capnp.h"
+#include "schema/signal.capnp.h"
+
+// Messages stay inside one process: frames are shared, never serialized by CAF.
+#define VERITY_ALLOW_MSG(Type, WHICH) CAF_ALLOW_UNSAFE_MESSAGE_TYPE(verity::Msg<verity::schema::Type>)
+VERITY_PAYLOAD_KINDS(VERITY_ALLOW_MSG)
+#undef VERITY_ALLOW_MSG
+
+namespace verity {
+
+template <class T>
+using takes = caf::reacts_to<Msg<T>>;
+
+/// Validates bars from outside; passes good ones on, quarantines bad ones.
+using feed_actor = caf::typed_actor<takes<schema::Bar>>;
+/// Streaming indicators per symbol; one feature vector per bar.
+using features_actor = caf::typed_actor<takes<schema::Bar>>;
+/// Turns feature vectors into signals (the rule-based baseline for now).
+using model_actor = caf::typed_actor<takes<schema::FeatureVector>>;
+/// Sizes and approves or rejects signals; follows the account; obeys commands.
+using risk_actor = caf::typed_actor<takes<schema::Signal>, takes<schema::AccountSnapshot>, takes<schema::ControlCommand>>;
+/// The venue: fills orders, watches brackets on every bar.
+using execution_actor = caf::typed_actor<takes<schema::Bar>, takes<schema::Order>>;
+/// Positions, balance and equity from fills and marks.
+using portfolio_actor = caf::typed_actor<takes<schema::Bar>, takes<schema::ExecutionReport>>;
+/// The outbound sink: logs in sim, Telegram in live.
+using notify_actor = caf::typed_actor<takes<schema::RiskDecision>, takes<schema::ExecutionReport>,
+                                      takes<schema::Quarantine>, takes<schema::Notification>>;
+
+class Session;
+struct Config;
+
+/// Handles of one session's actors, filled after all are spawned.
+struct Wiring {
+  Session* session = nullptr;
+  const Config* config = nullptr;
+  feed_actor feed;
+  features_actor features;
+  model_actor model;
+  risk_actor risk;
+  execution_actor execution;
+  portfolio_actor portfolio;
+  notify_actor notify;
+};
+
+// Each actor's file spawns it; its state stays private to that file.
+feed_actor spawn_feed(caf::actor_system& system, const Wiring* w);
+features_actor spawn_features(caf::actor_system& system, const Wiring* w);
+model_actor spawn_model(caf::actor_system& system, const Wiring* w);
+risk_actor spawn_risk(caf::actor_system& system, const Wiring* w);
+execution_actor spawn_execution(caf::actor_system& system, const Wiring* w);
+portfolio_actor spawn_portfolio(caf::actor_system& system, const Wiring* w);
+notify_actor spawn_notify(caf::actor_system& system, const Wiring* w);
+
+}  // namespace verity

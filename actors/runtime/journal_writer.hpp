@@ -1,0 +1,54 @@
+// The journal's write side for one session: it hashes every message into the
+// chain, stores what the journal level asks for, and commits one batch per
+// step with the head record that names the last complete step.
+#pragma once
+
+#include <memory>
+
+#include "actors/runtime/envelope.hpp"
+#include "actors/runtime/journal_records.hpp"
+#include "actors/runtime/journal_store.hpp"
+
+namespace verity {
+
+class JournalWriter {
+ public:
+  /// Starts a session: writes its manifest and an empty head. A session with
+  /// the same id already in the store is an error unless `replace_existing`,
+  /// in which case its records are removed first.
+  static std::expected<std::unique_ptr<JournalWriter>, std::string> create(JournalStore& store,
+                                                                           ManifestInfo manifest,
+                                                                           bool replace_existing);
+
+  /// Takes the next envelope, in seq order. Inputs (source `external`) are
+  /// stored at levels full and inputs; outputs only at full.
+  void record(const Frame& frame);
+  /// Commits the step: its records, its digest (level inputs) and the head,
+  /// in one batch.
+  Status commit_step();
+  /// Marks the head closed and makes everything durable.
+  Status close();
+
+  std::uint64_t session() const { return head_.session; }
+  const Hash128& chain() const { return chain_.head(); }
+  std::uint64_t messages() const { return head_.messages; }
+  std::uint64_t stored() const { return head_.stored; }
+  std::uint64_t last_seq() const { return head_.last_seq; }
+  JournalLevel level() const { return head_.level; }
+  const ManifestInfo& manifest() const { return manifest_; }
+
+ private:
+  JournalWriter(JournalStore& store, ManifestInfo manifest);
+  void stage_head();
+
+  JournalStore& store_;
+  ManifestInfo manifest_;
+  HeadInfo head_;
+  HashChain chain_;
+  std::string key_;                       // reused record key
+  std::uint64_t step_first_output_ = 0;   // 0: no output yet in this step
+  std::uint64_t step_last_output_ = 0;
+  bool step_dirty_ = false;
+};
+
+}  // namespace verity

@@ -1,0 +1,88 @@
+#include "actors/runtime/prng.hpp"
+
+#include <cmath>
+
+#include "actors/runtime/hash.hpp"
+
+namespace verity {
+
+namespace {
+constexpr unsigned __int128 kPcgMultiplier =
+    (static_cast<unsigned __int128>(2549297995355413924ULL) << 64) | 4865540595714422341ULL;
+}
+
+std::uint64_t splitmix64(std::uint64_t& state) {
+  std::uint64_t z = (state += 0x9E3779B97F4A7C15ULL);
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+  return z ^ (z >> 31);
+}
+
+Prng::Prng(std::uint64_t seed, std::uint64_t stream) {
+  std::uint64_t sm = seed;
+  const std::uint64_t s_hi = splitmix64(sm);
+  const std::uint64_t s_lo = splitmix64(sm);
+  std::uint64_t st = stream;
+  const std::uint64_t i_hi = splitmix64(st);
+  const std::uint64_t i_lo = splitmix64(st);
+  increment_ = ((static_cast<unsigned __int128>(i_hi) << 64) | i_lo) | 1u;  // must be odd
+  state_ = 0;
+  next_u64();
+  state_ += (static_cast<unsigned __int128>(s_hi) << 64) | s_lo;
+  next_u64();
+}
+
+std::uint64_t Prng::next_u64() {
+  state_ = state_ * kPcgMultiplier + increment_;
+  const std::uint64_t hi = static_cast<std::uint64_t>(state_ >> 64);
+  const std::uint64_t lo = static_cast<std::uint64_t>(state_);
+  const unsigned rot = static_cast<unsigned>(state_ >> 122);
+  const std::uint64_t x = hi ^ lo;
+  return (x >> rot) | (x << ((64 - rot) & 63));
+}
+
+double Prng::uniform01() { return static_cast<double>(next_u64() >> 11) * 0x1.0p-53; }
+
+std::uint64_t Prng::below(std::uint64_t n) {
+  // Lemire: multiply into 128 bits, reject the small biased zone.
+  unsigned __int128 m = static_cast<unsigned __int128>(next_u64()) * n;
+  std::uint64_t low = static_cast<std::uint64_t>(m);
+  if (low < n) {
+    const std::uint64_t threshold = (0 - n) % n;
+    while (low < threshold) {
+      m = static_cast<unsigned __int128>(next_u64()) * n;
+      low = static_cast<std::uint64_t>(m);
+    }
+  }
+  return static_cast<std::uint64_t>(m >> 64);
+}
+
+std::int64_t Prng::range(std::int64_t lo, std::int64_t hi) {
+  const std::uint64_t span = static_cast<std::uint64_t>(hi) - static_cast<std::uint64_t>(lo);
+  if (span == UINT64_MAX) return static_cast<std::int64_t>(next_u64());
+  return static_cast<std::int64_t>(static_cast<std::uint64_t>(lo) + below(span + 1));
+}
+
+double Prng::normal() {
+  if (has_spare_) {
+    has_spare_ = false;
+    return spare_normal_;
+  }
+  double u, v, s;
+  do {
+    u = 2.0 * uniform01() - 1.0;
+    v = 2.0 * uniform01() - 1.0;
+    s = u * u + v * v;
+  } while (s >= 1.0 || s == 0.0);
+  const double factor = std::sqrt(-2.0 * std::log(s) / s);
+  spare_normal_ = v * factor;
+  has_spare_ = true;
+  return u * factor;
+}
+
+Prng PrngStreams::stream(std::string_view name) const {
+  const std::uint64_t name_hash = hash64(name);
+  return Prng(root_seed_ ^ name_hash, hash64(name, 0x5EED5EED5EED5EEDULL));
+}
+
+}  // namespace verity

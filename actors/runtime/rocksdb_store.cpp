@@ -1,0 +1,156 @@
+#include "actors/runtime/rocksdb_store.hpp"
+
+#include <rocksdb/db.h>
+#include <rocksdb/options.h>
+#include <rocksdb/memtablerep.h>
+#include <rocksdb/table.h>
+#include <rocksdb/write_batch.h>
+
+#include <filesystem>
+
+namespace verity {
+
+namespace {
+
+rocksdb::ColumnFamilyOptions family_options(Family f) {
+  rocksdb::ColumnFamilyOptions o;
+  o.compression = rocksdb::kNoCompression;
+  rocksdb::BlockBasedTableOptions table;
+  // Debian's RocksDB has no hardware CRC32C; XXH3 block checksums are cheaper.
+  table.checksum = rocksdb::kXXH3;
+  o.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+  if (f == Family::journal) {
+    // Append-only, sequential keys: large memtables, few flushes, and a
+    // vector memtable (O(1) append; sorted once at flush) instead of a skiplist.
+    o.write_buffer_size = 256 << 20;
+    o.max_write_buffer_number = 4;
+    o.memtable_factory.reset(new rocksdb::VectorRepFactory());
+  }
+  return o;
+}
+
+std::string status_text(const rocksdb::Status& s) { return s.ToString(); }
+
+}  // namespace
+
+RocksDbStore::RocksDbStore(std::string dir, Durability durability)
+    : dir_(std::move(dir)), durability_(durability), batch_(std::make_unique<rocksdb::WriteBatch>()) {}
+
+RocksDbStore::~RocksDbStore() {
+  if (db_) {
+    for (auto* h : families_) db_->DestroyColumnFamilyHandle(h);
+    if (default_family_) db_->DestroyColumnFamilyHandle(default_family_);
+    (void)db_->Close();
+  }
+}
+
+std::expected<std::unique_ptr<RocksDbStore>, std::string> RocksDbStore::open(const std::string& dir,
+                                                                             Durability durability) {
+  return open_impl(dir, durability, false);
+}
+
+std::expected<std::unique_ptr<RocksDbStore>, std::string> RocksDbStore::open_read_only(
+    const std::string& dir) {
+  std::error_code ec;
+  if (!std::filesystem::exists(std::filesystem::path(dir) / "CURRENT", ec)) {
+    return std::unexpected("no journal at " + dir + ": expected a RocksDB folder with a CURRENT file");
+  }
+  return open_impl(dir, Durability::async, true);
+}
+
+std::expected<std::unique_ptr<RocksDbStore>, std::string> RocksDbStore::open_impl(const std::string& dir,
+                                                                                  Durability durability,
+                                                                                  bool read_only) {
+  std::unique_ptr<RocksDbStore> store(new RocksDbStore(dir, durability));
+  std::error_code ec;
+  if (!read_only) {
+    std::filesystem::create_directories(dir, ec);
+    if (ec) return std::unexpected("cannot create journal folder " + dir + ": " + ec.message());
+  }
+  rocksdb::DBOptions options;
+  options.create_if_missing = !read_only;
+  options.create_missing_column_families = !read_only;
+  options.paranoid_checks = true;
+  // A torn last record after a crash is expected; corruption anywhere else
+  // must stop the open rather than silently drop data.
+  options.wal_recovery_mode = rocksdb::WALRecoveryMode::kTolerateCorruptedTailRecords;
+  options.max_background_jobs = 2;
+  // The vector memtable takes writes from one thread at a time, as we do.
+  options.allow_concurrent_memtable_write = false;
+  options.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
+  options.keep_log_file_num = 2;
+
+  std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
+  descriptors.emplace_back(rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions());
+  for (int i = 0; i < kFamilyCount; ++i) {
+    auto f = static_cast<Family>(i);
+    descriptors.emplace_back(std::string(family_name(f)), family_options(f));
+  }
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::DB* raw = nullptr;
+  rocksdb::Status s = read_only ? rocksdb::DB::OpenForReadOnly(options, dir, descriptors, &handles, &raw)
+                                : rocksdb::DB::Open(options, dir, descriptors, &handles, &raw);
+  if (!s.ok()) return std::unexpected("cannot open journal at " + dir + ": " + status_text(s));
+  store->db_.reset(raw);
+  store->default_family_ = handles[0];
+  store->families_.assign(handles.begin() + 1, handles.end());
+  return store;
+}
+
+void RocksDbStore::put(Family family, std::string_view key, std::string_view value) {
+  // Put only fails on a batch over 4 GiB; commit() per step keeps it small.
+  (void)batch_->Put(families_[static_cast<int>(family)], rocksdb::Slice(key.data(), key.size()),
+                    rocksdb::Slice(value.data(), value.size()));
+}
+
+void RocksDbStore::erase_range(Family family, std::string_view from, std::string_view to) {
+  (void)batch_->DeleteRange(families_[static_cast<int>(family)], rocksdb::Slice(from.data(), from.size()),
+                            rocksdb::Slice(to.data(), to.size()));
+}
+
+Status RocksDbStore::commit() {
+  if (batch_->Count() == 0) return {};
+  rocksdb::WriteOptions wo;
+  wo.sync = durability_ == Durability::synced;
+  wo.disableWAL = durability_ == Durability::off;
+  rocksdb::Status s = db_->Write(wo, batch_.get());
+  batch_->Clear();
+  if (!s.ok()) return std::unexpected("journal write failed at " + dir_ + ": " + status_text(s));
+  return {};
+}
+
+Status RocksDbStore::flush() {
+  rocksdb::FlushOptions fo;
+  fo.wait = true;
+  rocksdb::Status s = db_->Flush(fo, families_);
+  if (!s.ok()) return std::unexpected("journal flush failed at " + dir_ + ": " + status_text(s));
+  return {};
+}
+
+std::expected<std::optional<std::string>, std::string> RocksDbStore::get(Family family, std::string_view key) {
+  std::string value;
+  rocksdb::ReadOptions ro;
+  ro.verify_checksums = true;
+  rocksdb::Status s = db_->Get(ro, families_[static_cast<int>(family)], rocksdb::Slice(key.data(), key.size()),
+                               &value);
+  if (s.IsNotFound()) return std::optional<std::string>{};
+  if (!s.ok()) return std::unexpected("journal read failed at " + dir_ + ": " + status_text(s));
+  return std::optional<std::string>{std::move(value)};
+}
+
+Status RocksDbStore::scan(Family family, std::string_view from, std::string_view to, const ScanFn& fn) {
+  rocksdb::ReadOptions ro;
+  ro.verify_checksums = true;
+  rocksdb::Slice upper(to.data(), to.size());
+  ro.iterate_upper_bound = &upper;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, families_[static_cast<int>(family)]));
+  for (it->Seek(rocksdb::Slice(from.data(), from.size())); it->Valid(); it->Next()) {
+    auto k = it->key();
+    auto v = it->value();
+    if (!fn(std::string_view(k.data(), k.size()), std::string_view(v.data(), v.size()))) return {};
+  }
+  if (!it->status().ok()) return std::unexpected("journal read failed at " + dir_ + ": " + status_text(it->status()));
+  return {};
+}
+
+}  // namespace verity

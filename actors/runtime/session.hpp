@@ -1,0 +1,71 @@
+// One session's shared runtime: the seq counter, the logical time of the
+// current step, the journal writer and the logger.
+//
+// Every message an actor sends is made here (emit), so it is stamped with the
+// next seq and journaled at the moment it is sent. That is deterministic
+// because all actors of a session run on one thread under CAF's testing
+// scheduler, one input at a time (docs/DETERMINISM.md); the sequencer is the
+// only caller from outside the graph.
+#pragma once
+
+#include <array>
+#include <vector>
+
+#include "actors/runtime/envelope.hpp"
+#include "actors/runtime/journal_writer.hpp"
+#include "actors/runtime/log.hpp"
+
+namespace verity {
+
+inline constexpr std::size_t kKindCount = static_cast<std::size_t>(Kind::TIMER_TICK) + 1;
+
+class Session {
+ public:
+  Session(JournalWriter& journal, Logger logger);
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
+
+  /// Builds, seals and journals a message; `fill` writes the payload.
+  template <class T, class Fill>
+  Msg<T> emit(ActorId source, ActorId destination, Fill&& fill) {
+    capnp::MallocMessageBuilder builder(scratch_);
+    auto envelope = start(builder, source, destination);
+    fill(Payload<T>::init(envelope));
+    return Msg<T>{finish(builder, Payload<T>::kind)};
+  }
+
+  /// Sends the same payload on to another actor in a new envelope.
+  template <class T>
+  Msg<T> forward(ActorId source, ActorId destination, const Msg<T>& in) {
+    capnp::MallocMessageBuilder builder(scratch_);
+    auto envelope = start(builder, source, destination);
+    Payload<T>::set(envelope, in.get());
+    return Msg<T>{finish(builder, Payload<T>::kind)};
+  }
+
+  /// Sets the logical time for the step about to run.
+  void begin_step(std::int64_t time_ns) { now_ns_ = time_ns; }
+  std::int64_t now_ns() const { return now_ns_; }
+  std::uint64_t id() const { return journal_.session(); }
+  std::uint64_t last_seq() const { return journal_.last_seq(); }
+  const Logger& log() const { return logger_; }
+
+  /// Messages made so far, by kind.
+  const std::array<std::uint64_t, kKindCount>& counts() const { return counts_; }
+  /// The latest account snapshot sent, if any: what the run ended with.
+  const FramePtr& last_account() const { return last_account_; }
+
+ private:
+  schema::Envelope::Builder start(capnp::MallocMessageBuilder& builder, ActorId source, ActorId destination);
+  FramePtr finish(capnp::MallocMessageBuilder& builder, Kind kind);
+
+  JournalWriter& journal_;
+  Logger logger_;
+  std::int64_t now_ns_ = 0;
+  std::vector<capnp::word> scratch_storage_;
+  kj::ArrayPtr<capnp::word> scratch_;  // zeroed; MallocMessageBuilder re-zeroes it after use
+  std::array<std::uint64_t, kKindCount> counts_{};
+  FramePtr last_account_;
+};
+
+}  // namespace verity

@@ -1,0 +1,96 @@
+#include "sim/sim_runner.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include "actors/runtime/clock.hpp"
+#include "actors/runtime/convert.hpp"
+#include "actors/runtime/graph.hpp"
+#include "actors/runtime/prng.hpp"
+#include "schema/account.capnp.h"
+#include "sim/market_generator.hpp"
+
+namespace verity {
+
+std::expected<SimResult, std::string> run_sim(const Config& config, JournalStore& store, const std::string& command) {
+  Stopwatch watch;
+  ManifestInfo m;
+  m.mode = Mode::SIM;
+  m.root_seed = config.session.seed;
+  m.level = config.journal.level;
+  m.config = config.canonical();
+  m.config_hash = hash128(m.config);
+  m.session = session_id(m.mode, m.root_seed, m.config);
+  m.build_id = VERITY_BUILD_ID;
+  m.command = command;
+  m.data_sources.push_back({"generator:gbm", hash128(std::string_view("gbm-v1"))});
+
+  auto writer = JournalWriter::create(store, m, /*replace_existing=*/true);
+  if (!writer) return std::unexpected(writer.error());
+  Session session(**writer, Logger(m.mode, m.session, parse_log_level(config.log.level).value()));
+  session.log().event(LogLevel::info, config.market.start_time_ns, 0, "sequencer", "session_start",
+                      {{"seed", config.session.seed},
+                       {"bars", config.session.bars},
+                       {"journal_level", level_name(config.journal.level)},
+                       {"config_hash", m.config_hash.hex()}});
+
+  SimResult r;
+  {
+    Graph graph(session, config);
+    Sequencer sequencer(session, graph, **writer);
+    PrngStreams streams(config.session.seed);
+    GbmGenerator generator(config.market, streams.stream("feed.generator"));
+    for (std::int64_t i = 0; i < config.session.bars; ++i) {
+      const BarData bar = generator.next();
+      auto ok = sequencer.step<schema::Bar>(bar.open_time_ns + bar.interval_ns,
+                                            [&](schema::Bar::Builder b) { fill_bar(b, bar); });
+      if (!ok) return std::unexpected(ok.error());
+    }
+    r.hops = sequencer.hops();
+  }
+  if (auto ok = (*writer)->close(); !ok) return std::unexpected(ok.error());
+
+  r.seed = config.session.seed;
+  r.bars = config.session.bars;
+  r.session = m.session;
+  r.messages = (*writer)->messages();
+  r.stored = (*writer)->stored();
+  r.final_hash = (*writer)->chain();
+  r.by_kind = session.counts();
+  r.level = config.journal.level;
+  r.equity_end_usd = r.balance_end_usd = config.portfolio.initial_balance_usd;
+  if (const FramePtr& last = session.last_account()) {
+    auto a = last->envelope().getPayload().getAccountSnapshot();
+    r.equity_end_usd = a.getEquityUsd();
+    r.balance_end_usd = a.getBalanceUsd();
+    r.trades = a.getTrades();
+  }
+  r.elapsed_s = watch.elapsed_s();
+  session.log().event(LogLevel::info, session.now_ns(), r.messages, "sequencer", "session_end",
+                      {{"messages", r.messages}, {"final_hash", r.final_hash.hex()}, {"trades", r.trades}});
+  return r;
+}
+
+std::string summary_json(const SimResult& r, const std::string& journal_dir) {
+  nlohmann::ordered_json j;
+  j["seed"] = r.seed;
+  j["bars"] = r.bars;
+  j["messages"] = r.messages;
+  j["final_hash"] = r.final_hash.hex();
+  j["equity_end"] = r.equity_end_usd;
+  j["balance_end"] = r.balance_end_usd;
+  j["trades"] = r.trades;
+  j["elapsed_s"] = r.elapsed_s;
+  j["bars_per_s"] = r.elapsed_s > 0 ? static_cast<double>(r.bars) / r.elapsed_s : 0.0;
+  j["session"] = session_hex(r.session);
+  j["level"] = level_name(r.level);
+  j["stored"] = r.stored;
+  j["journal"] = journal_dir;
+  nlohmann::ordered_json kinds = nlohmann::ordered_json::object();
+  for (std::size_t k = 0; k < kKindCount; ++k) {
+    if (r.by_kind[k] != 0) kinds[std::string(kind_name(static_cast<Kind>(k)))] = r.by_kind[k];
+  }
+  j["by_kind"] = kinds;
+  return j.dump();
+}
+
+}  // namespace verity

@@ -1,0 +1,38 @@
+// `verity sim`: one seeded session of the generator through the whole graph,
+// journaled. The result names the run by its final hash.
+#pragma once
+
+#include <array>
+#include <expected>
+#include <string>
+
+#include "actors/runtime/config.hpp"
+#include "actors/runtime/journal_store.hpp"
+#include "actors/runtime/session.hpp"
+
+namespace verity {
+
+struct SimResult {
+  std::uint64_t seed = 0;
+  std::int64_t bars = 0;
+  std::uint64_t session = 0;
+  std::uint64_t messages = 0;
+  std::uint64_t stored = 0;
+  std::uint64_t hops = 0;
+  Hash128 final_hash;
+  double equity_end_usd = 0;
+  double balance_end_usd = 0;
+  std::uint64_t trades = 0;
+  std::array<std::uint64_t, kKindCount> by_kind{};
+  double elapsed_s = 0;
+  JournalLevel level = JournalLevel::FULL;
+};
+
+/// Runs the session into `store`. `command` is recorded in the manifest;
+/// logs go to stderr at config.log.level.
+std::expected<SimResult, std::string> run_sim(const Config& config, JournalStore& store, const std::string& command);
+
+/// The summary line: one JSON object (the last line `verity sim` prints).
+std::string summary_json(const SimResult& r, const std::string& journal_dir);
+
+}  // namespace verity
