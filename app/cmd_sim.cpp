@@ -2,6 +2,7 @@
 #include <cstdio>
 
 #include "actors/runtime/config.hpp"
+#include "actors/runtime/log.hpp"
 #include "actors/runtime/memory_store.hpp"
 #include "actors/runtime/rocksdb_store.hpp"
 #include "app/commands.hpp"
@@ -48,7 +49,17 @@ int run_sim_command(const SimArgs& a) {
     std::fprintf(stderr, "verity sim: %s\n", result.error().c_str());
     return kExitError;
   }
-  std::printf("%s\n", summary_json(*result, config->journal.dir).c_str());
+  const SimResult& r = *result;
+  std::printf("verity sim: seed %llu, %lld bars, %llu messages (%s level, %llu stored), %llu fills\n",
+              static_cast<unsigned long long>(r.seed), static_cast<long long>(r.bars),
+              static_cast<unsigned long long>(r.messages), std::string(level_name(r.level)).c_str(),
+              static_cast<unsigned long long>(r.stored), static_cast<unsigned long long>(r.trades));
+  std::printf("verity sim: equity %.2f USD from %.2f; %.0f bars/s over %.2f s\n", r.equity_end_usd,
+              config->portfolio.initial_balance_usd, r.elapsed_s > 0 ? static_cast<double>(r.bars) / r.elapsed_s : 0.0,
+              r.elapsed_s);
+  std::printf("verity sim: journal %s, session %s, final hash %s\n", config->journal.dir.c_str(),
+              session_hex(r.session).c_str(), r.final_hash.hex().c_str());
+  std::printf("%s\n", summary_json(r, config->journal.dir).c_str());
   return kExitOk;
 }
 
@@ -59,7 +70,8 @@ void add_sim(CLI::App& app, std::function<int()>& run) {
   auto* cmd = app.add_subcommand("sim", "Run one seeded session of the market generator through the graph.");
   cmd->footer(
       "The last line on stdout is one JSON object: seed, bars, messages, final_hash, equity_end, trades, elapsed_s.\n"
-      "Flags override the config file, which overrides VERITY_* variables' defaults; see `verity config --keys`.");
+      "Each layer overrides the one before: built-in defaults, the --config file, VERITY_* environment variables,\n"
+      "then these flags. `verity config --keys` lists every key.");
   cmd->add_option("--config", args->config_path, "TOML config file")->check(CLI::ExistingFile);
   // Values are validated by the config layer, which names the key and range.
   cmd->add_option("--seed", args->seed, "root seed (session.seed)");

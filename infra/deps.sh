@@ -40,9 +40,8 @@ echo "deps: installing ${missing[*]}"
 sudo_cmd=()
 if [ "$(id -u)" -ne 0 ]; then sudo_cmd=(sudo); fi
 export DEBIAN_FRONTEND=noninteractive
-# Refresh package lists only when the cache is missing or older than a day.
-if [ -z "$(find /var/lib/apt/lists -maxdepth 1 -name '*Packages*' -mtime -1 2>/dev/null | head -1)" ]; then
-  "${sudo_cmd[@]}" apt-get update -q
-fi
+# A fresh image's package lists may be missing or stale: refresh them once
+# before installing anything.
+"${sudo_cmd[@]}" apt-get update -q
 "${sudo_cmd[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"
 echo "deps: done"

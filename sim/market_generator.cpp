@@ -5,6 +5,7 @@
 
 #include "actors/runtime/clock.hpp"
 #include "actors/runtime/config.hpp"
+#include "actors/runtime/detmath.hpp"
 
 namespace verity {
 
@@ -32,13 +33,13 @@ BarData GbmGenerator::next() {
   b.interval_ns = interval_ns_;
   b.open = b.high = b.low = price_;
   for (int i = 0; i < kSubsteps; ++i) {
-    price_ *= std::exp(drift_step_ + vol_step_ * prng_.normal());
+    price_ *= det_exp(drift_step_ + vol_step_ * prng_.normal());
     b.high = std::max(b.high, price_);
     b.low = std::min(b.low, price_);
   }
   b.close = price_;
   // Log-normal volume with mean volume_mean: exp(N(-s^2/2, s^2)), s = 0.5.
-  b.volume = volume_mean_ * std::exp(0.5 * prng_.normal() - 0.125);
+  b.volume = volume_mean_ * det_exp(0.5 * prng_.normal() - 0.125);
   next_time_ns_ += interval_ns_;
   return b;
 }

@@ -62,8 +62,12 @@ FillSpec SimVenue::on_order(std::uint64_t order_id, const OrderSpec& o) {
   if (!(ref > 0)) return rejected(schema::RejectReason::VENUE_UNAVAILABLE, "no price for " + o.symbol + " yet");
   const double cost_bps = half_spread_bps_ + slippage_bps_;
   const double price = o.side == schema::Side::BUY ? ref * (1 + cost_bps / 1e4) : ref * (1 - cost_bps / 1e4);
+  const double before = book.qty;
   FillSpec f = fill(order_id, book, o.symbol, o.side, qty, price, schema::Liquidity::TAKER, "market");
-  if (!o.reduce_only && book.qty != 0) {
+  // Only an order that opened or added to the position sets its bracket; one
+  // that shrank it leaves the bracket of what remains alone.
+  const bool grew = std::fabs(book.qty) > std::fabs(before) || (book.qty > 0) != (before > 0);
+  if (!o.reduce_only && book.qty != 0 && grew) {
     book.stop_loss = o.stop_loss;
     book.take_profit = o.take_profit;
     book.entry_order_id = order_id;

@@ -1,13 +1,17 @@
 // Pre-trade risk: turns a signal into sized orders or a rejection with its
 // reason. Rules, in the order they are checked:
 //   1. the kill switch (always wins: nothing is approved while it is on);
-//   2. the daily loss limit: equity against the balance at the last Prague
-//      midnight, as a percentage of initial capital;
+//   2. a close (direction flat) is approved whenever there is a position:
+//      reducing risk is never blocked by a loss limit;
 //   3. one position per symbol (a signal in the held direction is refused);
-//   4. a valid stop (below entry for longs, above for shorts);
-//   5. size from risk % and stop distance, capped by max position notional
-//      and shrunk so the loss at the stop cannot cross the daily limit;
-//   6. minimum notional.
+//   4. the daily loss limit: equity against the balance at the last Prague
+//      midnight, as a percentage of initial capital. Once reached, a
+//      reversal only closes the open position;
+//   5. a valid stop (below entry for longs, above for shorts);
+//   6. size from risk % and the loss per unit at the stop (stop distance plus
+//      worst-case trading costs on both legs), capped by max position
+//      notional and shrunk so that loss cannot cross the daily limit;
+//   7. minimum notional.
 #pragma once
 
 #include <cstdint>
@@ -46,7 +50,9 @@ struct RiskVerdict {
 
 class RiskEngine {
  public:
-  RiskEngine(const RiskConfig& config, double initial_balance_usd);
+  /// `cost_per_side_bps`: the worst trading cost of one fill (half spread,
+  /// slippage and taker fee), counted on entry and exit in the loss at the stop.
+  RiskEngine(const RiskConfig& config, double initial_balance_usd, double cost_per_side_bps = 0.0);
 
   void on_account(const AccountView& account);
   void set_kill_switch(bool on) { kill_switch_ = on; }
@@ -61,7 +67,7 @@ class RiskEngine {
  private:
   void roll_day(std::int64_t time_ns);
 
-  double risk_per_trade_pct_, max_position_usd_, min_notional_usd_;
+  double risk_per_trade_pct_, max_position_usd_, min_notional_usd_, cost_per_side_;
   double daily_limit_usd_;
   bool kill_switch_;
   AccountView account_;

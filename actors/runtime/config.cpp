@@ -17,7 +17,7 @@ namespace verity {
 
 namespace {
 
-enum class Type { integer, real, boolean, text, choice, timestamp };
+enum class Type { integer, unsigned64, real, boolean, text, choice, timestamp };
 
 /// One configuration key: where it lives in Config, its type and its bounds.
 struct Key {
@@ -36,7 +36,7 @@ std::function<void*(Config&)> at(F f) {
 
 const std::vector<Key>& key_table() {
   static const std::vector<Key> table = {
-      {"session.seed", Type::integer, 0, 9.2e18, {}, "root seed: every random stream derives from it",
+      {"session.seed", Type::unsigned64, 0, 0, {}, "root seed: every random stream derives from it",
        at([](Config& c) -> auto& { return c.session.seed; })},
       {"session.bars", Type::integer, 1, 1e10, {}, "bars the seeded generator produces",
        at([](Config& c) -> auto& { return c.session.bars; })},
@@ -114,8 +114,13 @@ std::string env_name(std::string_view path) {
 }
 
 std::string format_real(double v) {
-  char buf[64];
-  auto r = std::to_chars(buf, buf + sizeof buf, v);
+  char buf[400];
+  // Shortest round-trip digits; plain decimal in the range people write, so
+  // 100000.0 reads as such rather than 1e+05.
+  const double mag = std::fabs(v);
+  const bool fixed = mag == 0 || (mag >= 1e-4 && mag < 1e15);
+  auto r = fixed ? std::to_chars(buf, buf + sizeof buf, v, std::chars_format::fixed)
+                 : std::to_chars(buf, buf + sizeof buf, v);
   std::string s(buf, r.ptr);
   if (s.find_first_of(".eEn") == std::string::npos) s += ".0";  // keep it a TOML float
   return s;
@@ -125,6 +130,7 @@ std::string expected_text(const Key& k) {
   switch (k.type) {
     case Type::integer: return "an integer in [" + std::to_string(static_cast<long long>(k.min)) + ", " +
                                std::to_string(static_cast<long long>(k.max)) + "]";
+    case Type::unsigned64: return "an integer in [0, 18446744073709551615]";
     case Type::real: return "a number in [" + format_real(k.min) + ", " + format_real(k.max) + "]";
     case Type::boolean: return "true or false";
     case Type::text: return "a non-empty string";
@@ -154,8 +160,16 @@ std::expected<void, std::string> set_from_text(Config& c, const Key& k, std::str
       if (r.ec != std::errc() || r.ptr != s.data() + s.size() || v < k.min || static_cast<double>(v) > k.max) {
         return std::unexpected(fail(k, text, origin));
       }
-      if (std::string_view(k.path) == "session.seed") *static_cast<std::uint64_t*>(field) = static_cast<std::uint64_t>(v);
-      else *static_cast<std::int64_t*>(field) = v;
+      *static_cast<std::int64_t*>(field) = v;
+      return {};
+    }
+    case Type::unsigned64: {
+      unsigned long long v = 0;
+      auto r = std::from_chars(s.data(), s.data() + s.size(), v);
+      if (s.empty() || s[0] == '-' || r.ec != std::errc() || r.ptr != s.data() + s.size()) {
+        return std::unexpected(fail(k, text, origin));
+      }
+      *static_cast<std::uint64_t*>(field) = v;
       return {};
     }
     case Type::real: {
@@ -181,6 +195,9 @@ std::expected<void, std::string> set_from_text(Config& c, const Key& k, std::str
     case Type::timestamp: {
       auto t = parse_iso8601_ns(s);
       if (!t) return std::unexpected(fail(k, text, origin));
+      // The canonical form renders whole milliseconds; a finer time would change
+      // the run without changing the config hash that names it.
+      if (*t % 1'000'000 != 0) return std::unexpected(fail(k, text, origin) + ", in whole milliseconds");
       *static_cast<std::int64_t*>(field) = *t;
       return {};
     }
@@ -209,7 +226,12 @@ std::expected<std::string, std::string> toml_scalar(const Key& k, const toml::no
   auto wrong = [&](std::string_view got) { return std::unexpected(fail(k, got, origin)); };
   switch (k.type) {
     case Type::integer:
+    case Type::unsigned64:
+      // TOML integers are signed 64-bit; larger seeds can be given as strings.
       if (auto v = n.value_exact<std::int64_t>()) return std::to_string(*v);
+      if (k.type == Type::unsigned64) {
+        if (auto v = n.value_exact<std::string>()) return *v;
+      }
       break;
     case Type::real:
       if (auto v = n.value_exact<double>()) return format_real(*v);
@@ -237,9 +259,8 @@ std::string render(const Config& c0, const Key& k) {
   void* field = k.field(c);
   std::string_view path = k.path;
   switch (k.type) {
-    case Type::integer:
-      if (path == "session.seed") return std::to_string(*static_cast<std::uint64_t*>(field));
-      return std::to_string(*static_cast<std::int64_t*>(field));
+    case Type::integer: return std::to_string(*static_cast<std::int64_t*>(field));
+    case Type::unsigned64: return std::to_string(*static_cast<std::uint64_t*>(field));
     case Type::real: return format_real(*static_cast<double*>(field));
     case Type::boolean: return *static_cast<bool*>(field) ? "true" : "false";
     case Type::text: return "\"" + *static_cast<std::string*>(field) + "\"";

@@ -65,6 +65,10 @@ struct ExecutionConfig {
   double maker_fee_bps = 2.0;
   double spread_bps = 1.0;
   double slippage_bps = 0.5;
+
+  /// The most one fill can cost, in bps of notional: half the spread, the
+  /// slippage and the taker fee. Risk counts it on entry and exit.
+  double worst_cost_per_side_bps() const { return spread_bps / 2.0 + slippage_bps + taker_fee_bps; }
 };
 
 struct PortfolioConfig {

@@ -99,9 +99,14 @@ std::expected<void, JournalError> JournalReader::for_each(std::uint64_t from, st
 std::expected<VerifyReport, JournalError> JournalReader::verify() {
   VerifyReport report;
   if (head_.level == JournalLevel::HASH) {
+    // Nothing is stored but the head, written at close: re-running is the check.
+    if (!head_.closed) {
+      return std::unexpected(JournalError{0, "session did not close: at level hash only the final hash is kept, "
+                                             "and it was never written (the run was interrupted)"});
+    }
     report.last_seq = head_.last_seq;
     report.chain = head_.chain;
-    return report;  // nothing stored but the head: re-running is the check
+    return report;
   }
   // Step digests stand in for outputs at level inputs, keyed by first seq.
   std::map<std::uint64_t, StepDigestInfo> digests;

@@ -44,6 +44,13 @@ std::expected<std::unique_ptr<JournalWriter>, std::string> JournalWriter::create
 void JournalWriter::record(const Frame& frame) {
   const std::uint64_t seq = frame.seq();
   VERITY_ASSERT(seq == head_.last_seq + 1, "journal records must arrive in gapless seq order");
+  const bool input = frame.source() == ActorId::EXTERNAL;
+  if (input && step_first_output_ != 0) {
+    // An input after outputs in the same step (a live clock reading, say):
+    // the outputs so far get their digest now, with the chain value before
+    // this input, so no digest straddles an input.
+    stage_digest();
+  }
   auto bytes = frame.bytes();
   chain_.append(bytes);
   head_.last_seq = seq;
@@ -51,7 +58,6 @@ void JournalWriter::record(const Frame& frame) {
   head_.last_time_ns = frame.time_ns();
   step_dirty_ = true;
 
-  const bool input = frame.source() == ActorId::EXTERNAL;
   const bool store_it = head_.level == JournalLevel::FULL || (input && head_.level == JournalLevel::INPUTS);
   if (store_it) {
     key_.clear();
@@ -67,6 +73,14 @@ void JournalWriter::record(const Frame& frame) {
   }
 }
 
+void JournalWriter::stage_digest() {
+  // The chain value after the last output: the current head, because the
+  // digest is staged before any later record is hashed.
+  StepDigestInfo d{head_.session, step_first_output_, step_last_output_, chain_.head()};
+  store_.put(Family::meta, keys::meta_seq(head_.session, keys::kDigest, d.first_seq), encode(d));
+  step_first_output_ = step_last_output_ = 0;
+}
+
 void JournalWriter::stage_head() {
   head_.chain = chain_.head();
   store_.put(Family::meta, keys::meta(head_.session, keys::kHead), encode(head_));
@@ -77,11 +91,7 @@ Status JournalWriter::commit_step() {
   step_dirty_ = false;
   head_.steps += 1;
   if (head_.level == JournalLevel::HASH) return {};  // the head is written at close
-  if (step_first_output_ != 0) {
-    StepDigestInfo d{head_.session, step_first_output_, step_last_output_, chain_.head()};
-    store_.put(Family::meta, keys::meta_seq(head_.session, keys::kDigest, d.first_seq), encode(d));
-    step_first_output_ = step_last_output_ = 0;
-  }
+  if (step_first_output_ != 0) stage_digest();
   stage_head();
   return store_.commit();
 }

@@ -40,6 +40,7 @@ class JournalWriter {
  private:
   JournalWriter(JournalStore& store, ManifestInfo manifest);
   void stage_head();
+  void stage_digest();
 
   JournalStore& store_;
   ManifestInfo manifest_;

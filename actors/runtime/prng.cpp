@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "actors/runtime/detmath.hpp"
 #include "actors/runtime/hash.hpp"
 
 namespace verity {
@@ -74,7 +75,7 @@ double Prng::normal() {
     v = 2.0 * uniform01() - 1.0;
     s = u * u + v * v;
   } while (s >= 1.0 || s == 0.0);
-  const double factor = std::sqrt(-2.0 * std::log(s) / s);
+  const double factor = std::sqrt(-2.0 * det_log(s) / s);
   spare_normal_ = v * factor;
   has_spare_ = true;
   return u * factor;

@@ -5,7 +5,7 @@
 // The generator is PCG-XSL-RR 128/64 seeded through SplitMix64. The
 // distributions are our own: std::*_distribution differ between standard
 // libraries, these do not. They use only integer arithmetic, IEEE + - * /
-// and sqrt, and libm's log for the normal draw.
+// and sqrt, and det_log (actors/runtime/detmath.hpp) for the normal draw.
 #pragma once
 
 #include <cstdint>
