@@ -18,28 +18,35 @@ struct JournalArgs {
   std::string session;  // hex; empty: all
 };
 
-std::expected<std::vector<std::uint64_t>, std::string> selected(JournalStore& store, const std::string& hex) {
-  auto all = JournalReader::sessions(store);
-  if (!all || hex.empty()) return all;
+/// The journal opened read-only, and the sessions the arguments select.
+struct Opened {
+  std::unique_ptr<RocksDbStore> store;
+  std::vector<std::uint64_t> sessions;
+};
+
+std::expected<Opened, std::string> open_selected(const JournalArgs& a) {
+  auto store = RocksDbStore::open_read_only(a.dir);
+  if (!store) return std::unexpected(store.error());
+  auto all = JournalReader::sessions(**store);
+  if (!all) return std::unexpected(all.error());
+  Opened out{std::move(*store), {}};
   for (auto s : *all) {
-    if (session_hex(s) == hex) return std::vector<std::uint64_t>{s};
+    if (a.session.empty() || session_hex(s) == a.session) out.sessions.push_back(s);
   }
-  return std::unexpected("no session " + hex + " in " + store.describe());
+  if (!a.session.empty() && out.sessions.empty()) {
+    return std::unexpected("no session " + a.session + " in " + out.store->describe());
+  }
+  return out;
 }
 
 int ls(const JournalArgs& a) {
-  auto store = RocksDbStore::open_read_only(a.dir);
-  if (!store) {
-    std::fprintf(stderr, "verity journal ls: %s\n", store.error().c_str());
+  auto opened = open_selected(a);
+  if (!opened) {
+    std::fprintf(stderr, "verity journal ls: %s\n", opened.error().c_str());
     return kExitError;
   }
-  auto sessions = selected(**store, a.session);
-  if (!sessions) {
-    std::fprintf(stderr, "verity journal ls: %s\n", sessions.error().c_str());
-    return kExitError;
-  }
-  for (auto id : *sessions) {
-    auto r = JournalReader::open(**store, id);
+  for (auto id : opened->sessions) {
+    auto r = JournalReader::open(*opened->store, id);
     nlohmann::ordered_json j;
     j["session"] = session_hex(id);
     if (!r) {
@@ -61,19 +68,14 @@ int ls(const JournalArgs& a) {
 }
 
 int check(const JournalArgs& a) {
-  auto store = RocksDbStore::open_read_only(a.dir);
-  if (!store) {
-    std::fprintf(stderr, "verity journal check: %s\n", store.error().c_str());
-    return kExitError;
-  }
-  auto sessions = selected(**store, a.session);
-  if (!sessions) {
-    std::fprintf(stderr, "verity journal check: %s\n", sessions.error().c_str());
+  auto opened = open_selected(a);
+  if (!opened) {
+    std::fprintf(stderr, "verity journal check: %s\n", opened.error().c_str());
     return kExitError;
   }
   int rc = kExitOk;
-  for (auto id : *sessions) {
-    auto r = JournalReader::open(**store, id);
+  for (auto id : opened->sessions) {
+    auto r = JournalReader::open(*opened->store, id);
     if (!r) {
       std::fprintf(stderr, "verity journal check: session %s: %s\n", session_hex(id).c_str(), r.error().c_str());
       rc = kExitFailed;

@@ -117,19 +117,34 @@ kj::Array<capnp::word> copy_to_words(std::span<const std::uint8_t> bytes) {
   return words;
 }
 
+namespace {
+// Cap'n Proto charges every read against a lifetime traversal budget that
+// guards against pointer amplification in untrusted bytes. A frame is either
+// built by us or has passed decode()'s bounded, complete traversal, and it may
+// be read any number of times (replay, snapshots), so its own reader has none.
+capnp::ReaderOptions unlimited_traversal() {
+  capnp::ReaderOptions o;
+  o.traversalLimitInWords = kj::maxValue;
+  return o;
+}
+}  // namespace
+
 Frame::Frame(kj::Array<capnp::word> words)
     : words_(kj::mv(words)),
-      reader_(words_.asPtr()),
+      reader_(words_.asPtr(), unlimited_traversal()),
       envelope_(reader_.getRoot<schema::Envelope>()) {}
 
 std::expected<FramePtr, std::string> Frame::decode(std::span<const std::uint8_t> bytes) {
   if (auto ok = verify_sealed(bytes); !ok) return std::unexpected(ok.error());
   try {
-    auto frame = std::make_shared<const Frame>(copy_to_words(bytes));
-    // Touch the payload so that a malformed pointer fails here, not later.
-    capnp::AnyStruct::Reader any = frame->envelope();
-    (void)any.canonicalize();
-    return frame;
+    auto words = copy_to_words(bytes);
+    {
+      // Traverse everything once under the default (bounded) budget, so a
+      // malformed or amplifying pointer fails here, not in an actor.
+      capnp::FlatArrayMessageReader bounded(words.asPtr());
+      (void)bounded.getRoot<capnp::AnyStruct>().canonicalize();
+    }
+    return std::make_shared<const Frame>(kj::mv(words));
   } catch (const kj::Exception& e) {
     return std::unexpected("malformed envelope: " + std::string(e.getDescription().cStr()));
   }

@@ -4,16 +4,12 @@
 
 namespace verity {
 
-namespace {
-struct DeterministicConfig : caf::actor_system_config {
-  DeterministicConfig() {
-    set("scheduler.policy", caf::atom("testing"));
-    set("logger.verbosity", caf::atom("quiet"));
-    set("logger.file-verbosity", caf::atom("quiet"));
-    set("logger.console-verbosity", caf::atom("quiet"));
-  }
-};
-}  // namespace
+DeterministicConfig::DeterministicConfig() {
+  set("scheduler.policy", caf::atom("testing"));
+  set("logger.verbosity", caf::atom("quiet"));
+  set("logger.file-verbosity", caf::atom("quiet"));
+  set("logger.console-verbosity", caf::atom("quiet"));
+}
 
 struct Graph::System {
   DeterministicConfig config;

@@ -14,6 +14,12 @@
 
 namespace verity {
 
+/// CAF configured for deterministic runs: the `testing` scheduler, which runs
+/// every actor on the caller's thread, and CAF's own logging silenced.
+struct DeterministicConfig : caf::actor_system_config {
+  DeterministicConfig();
+};
+
 class Graph {
  public:
   Graph(Session& session, const Config& config);

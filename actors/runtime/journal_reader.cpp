@@ -5,13 +5,6 @@
 namespace verity {
 
 namespace {
-std::string session_upper(std::uint64_t session) {
-  std::string k;
-  keys::append_be64(k, session);
-  k.append(9, '\xff');
-  return k;
-}
-
 std::span<const std::uint8_t> span_of(std::string_view v) {
   return {reinterpret_cast<const std::uint8_t*>(v.data()), v.size()};
 }
@@ -80,7 +73,7 @@ std::expected<void, JournalError> JournalReader::for_each(std::uint64_t from, st
                                                           const std::function<bool(const FramePtr&)>& fn) {
   std::optional<JournalError> error;
   std::uint64_t last = from;
-  const std::string upper = to == UINT64_MAX ? session_upper(head_.session) : keys::record(head_.session, to + 1);
+  const std::string upper = to == UINT64_MAX ? keys::session_end(head_.session) : keys::record(head_.session, to + 1);
   auto ok = store_->scan(Family::journal, keys::record(head_.session, from), upper,
                          [&](std::string_view k, std::string_view v) {
                            auto frame = decode_record(k, v);
@@ -146,7 +139,7 @@ std::expected<VerifyReport, JournalError> JournalReader::verify() {
   };
 
   auto scan_ok = store_->scan(
-      Family::journal, keys::record(head_.session, 0), session_upper(head_.session),
+      Family::journal, keys::record(head_.session, 0), keys::session_end(head_.session),
       [&](std::string_view k, std::string_view v) {
         const std::uint64_t seq = keys::read_be64(k.substr(8));
         if (seq > head_.last_seq) {

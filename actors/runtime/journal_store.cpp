@@ -63,5 +63,12 @@ std::string meta_seq(std::uint64_t session, char tag, std::uint64_t seq) {
   return k;
 }
 
+std::string session_end(std::uint64_t session) {
+  std::string k;
+  append_be64(k, session);
+  k.append(9, '\xff');
+  return k;
+}
+
 }  // namespace keys
 }  // namespace verity

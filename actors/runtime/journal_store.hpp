@@ -63,6 +63,8 @@ std::string record(std::uint64_t session, std::uint64_t seq);
 /// meta family: session(8) || tag(1) [|| seq(8)]
 std::string meta(std::uint64_t session, char tag);
 std::string meta_seq(std::uint64_t session, char tag, std::uint64_t seq);
+/// A key above every key of `session` in any family: the end of its range.
+std::string session_end(std::uint64_t session);
 inline constexpr char kManifest = 'm';
 inline constexpr char kHead = 'h';
 inline constexpr char kDigest = 'd';

@@ -4,15 +4,6 @@
 
 namespace verity {
 
-namespace {
-std::string session_upper(std::uint64_t session) {
-  std::string k;
-  keys::append_be64(k, session);
-  k.append(9, '\xff');
-  return k;
-}
-}  // namespace
-
 JournalWriter::JournalWriter(JournalStore& store, ManifestInfo manifest)
     : store_(store), manifest_(std::move(manifest)) {
   head_.session = manifest_.session;
@@ -31,8 +22,8 @@ std::expected<std::unique_ptr<JournalWriter>, std::string> JournalWriter::create
       return std::unexpected("session " + std::to_string(session) + " is already in the " + store.describe() +
                              "; choose another folder or allow replacing it");
     }
-    store.erase_range(Family::journal, keys::record(session, 0), session_upper(session));
-    store.erase_range(Family::meta, keys::meta(session, '\0'), session_upper(session));
+    store.erase_range(Family::journal, keys::record(session, 0), keys::session_end(session));
+    store.erase_range(Family::meta, keys::meta(session, '\0'), keys::session_end(session));
   }
   std::unique_ptr<JournalWriter> w(new JournalWriter(store, std::move(manifest)));
   store.put(Family::meta, keys::meta(session, keys::kManifest), encode(w->manifest_));
