@@ -39,9 +39,9 @@ struct MarketConfig {
 };
 
 struct FeaturesConfig {
-  std::int64_t ema_fast = 12;
-  std::int64_t ema_slow = 26;
-  std::int64_t sma = 50;
+  std::int64_t ema_fast = 50;  // the classic 50/200 cross: few trades on 1-minute bars
+  std::int64_t ema_slow = 200;
+  std::int64_t sma = 200;
   std::int64_t atr = 14;
 };
 

@@ -49,8 +49,8 @@ TEST(Config, DefaultsLoad) {
   EXPECT_EQ(c->session.bars, 100'000);
   EXPECT_EQ(c->journal.level, JournalLevel::FULL);
   EXPECT_EQ(c->journal.durability, Durability::async);
-  EXPECT_EQ(c->features.ema_fast, 12);
-  EXPECT_EQ(c->features.ema_slow, 26);
+  EXPECT_EQ(c->features.ema_fast, 50);
+  EXPECT_EQ(c->features.ema_slow, 200);
   EXPECT_EQ(c->risk.max_daily_loss_pct, 5.0);
   EXPECT_EQ(c->market.start_time_ns, 1'704'067'200'000'000'000);
   EXPECT_EQ(c->canonical(), Config{}.canonical());
@@ -318,7 +318,7 @@ TEST(Config, DefaultHashIsPinned) {
   // If this fails, every session id and final hash recorded so far changes:
   // change the literal only on purpose, and say so in the commit.
   const Config defaults;
-  EXPECT_EQ(defaults.hash().hex(), "dce0f6481410c43d958b1431b204289e") << defaults.canonical();
+  EXPECT_EQ(defaults.hash().hex(), "0734d5da11b7aac19e7ffcfc55cd3e78") << defaults.canonical();
 }
 
 TEST(Config, ReferenceListsEveryKeyWithItsVariable) {
