@@ -258,5 +258,28 @@ TEST_F(CliSim, JournalLsAndCheckReadTheJournal) {
   EXPECT_TRUE(contains(none.err, "0123456789abcdef"));
 }
 
+TEST(CliLogs, AreJsonLinesCarryingTheSessionContext) {
+  testing::TempDir dir;
+  const auto r = testing::run_verity("sim --seed 3 --bars 3000 --log-level debug --journal " + dir.sub("j"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto summary = nlohmann::json::parse(r.last_line());
+  std::istringstream lines(r.err);
+  std::string line;
+  std::size_t count = 0, trade_events = 0;
+  while (std::getline(lines, line)) {
+    const auto j = nlohmann::json::parse(line);  // throws (fails the test) on a non-JSON line
+    for (const char* field : {"ts", "level", "mode", "session", "seq", "actor", "event"}) {
+      ASSERT_TRUE(j.contains(field)) << field << " missing in " << line;
+    }
+    EXPECT_EQ(j["mode"], "sim");
+    EXPECT_EQ(j["session"], summary["session"]);
+    const std::string event = j["event"];
+    trade_events += event == "fill" || event == "signal_approved" || event == "signal_rejected";
+    ++count;
+  }
+  EXPECT_GE(count, 2u);           // session_start and session_end at least
+  EXPECT_GT(trade_events, 0u);    // and the debug-level trade events of 3,000 bars
+}
+
 }  // namespace
 }  // namespace verity
