@@ -6,6 +6,7 @@
 
 namespace verity::app {
 
+namespace {
 void add_config(CLI::App& app, std::function<int()>& run) {
   auto path = std::make_shared<std::string>();
   auto keys = std::make_shared<bool>(false);
@@ -28,5 +29,9 @@ void add_config(CLI::App& app, std::function<int()>& run) {
     };
   });
 }
+
+}  // namespace
+
+const Registrar register_config("", "config", add_config);
 
 }  // namespace verity::app

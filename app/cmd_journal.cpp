@@ -102,21 +102,30 @@ int check(const JournalArgs& a) {
   return rc;
 }
 
+
+void add_journal_options(CLI::App* c, const std::shared_ptr<JournalArgs>& args) {
+  c->add_option("--journal", args->dir, "journal folder")->capture_default_str();
+  c->add_option("--session", args->session, "one session id (16 hex digits); default: all");
+}
+
+void add_ls(CLI::App& journal, std::function<int()>& run) {
+  auto args = std::make_shared<JournalArgs>();
+  auto* c = journal.add_subcommand("ls", "One JSON line per session: mode, seed, level, messages, final hash.");
+  add_journal_options(c, args);
+  c->callback([&run, args] { run = [args] { return ls(*args); }; });
+}
+
+void add_check(CLI::App& journal, std::function<int()>& run) {
+  auto args = std::make_shared<JournalArgs>();
+  auto* c = journal.add_subcommand(
+      "check", "Verify every record's checksum, the seq sequence and the hash chain. Exit 1 names the first bad seq.");
+  add_journal_options(c, args);
+  c->callback([&run, args] { run = [args] { return check(*args); }; });
+}
+
 }  // namespace
 
-void add_journal(CLI::App& app, std::function<int()>& run) {
-  auto args = std::make_shared<JournalArgs>();
-  auto* cmd = app.add_subcommand("journal", "Inspect journals: list sessions, check integrity.");
-  cmd->require_subcommand(1);
-  auto* ls_cmd = cmd->add_subcommand("ls", "One JSON line per session: mode, seed, level, messages, final hash.");
-  auto* check_cmd = cmd->add_subcommand(
-      "check", "Verify every record's checksum, the seq sequence and the hash chain. Exit 1 names the first bad seq.");
-  for (auto* c : {ls_cmd, check_cmd}) {
-    c->add_option("--journal", args->dir, "journal folder")->capture_default_str();
-    c->add_option("--session", args->session, "one session id (16 hex digits); default: all");
-  }
-  ls_cmd->callback([&run, args] { run = [args] { return ls(*args); }; });
-  check_cmd->callback([&run, args] { run = [args] { return check(*args); }; });
-}
+const Registrar register_journal_ls("journal", "ls", add_ls);
+const Registrar register_journal_check("journal", "check", add_check);
 
 }  // namespace verity::app

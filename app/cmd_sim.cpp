@@ -10,11 +10,6 @@
 
 namespace verity::app {
 
-std::string& command_line() {
-  static std::string line;
-  return line;
-}
-
 namespace {
 
 struct SimArgs {
@@ -65,6 +60,7 @@ int run_sim_command(const SimArgs& a) {
 
 }  // namespace
 
+namespace {
 void add_sim(CLI::App& app, std::function<int()>& run) {
   auto args = std::make_shared<SimArgs>();
   auto* cmd = app.add_subcommand("sim", "Run one seeded session of the market generator through the graph.");
@@ -82,5 +78,9 @@ void add_sim(CLI::App& app, std::function<int()>& run) {
   cmd->add_option("--log-level", args->log_level, "trace, debug, info, warn, error or off (log.level)");
   cmd->callback([&run, args] { run = [args] { return run_sim_command(*args); }; });
 }
+
+}  // namespace
+
+const Registrar register_sim("", "sim", add_sim);
 
 }  // namespace verity::app

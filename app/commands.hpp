@@ -1,11 +1,13 @@
-// The `verity` subcommands. Each registers itself on the CLI11 app and runs
-// when chosen; run functions return the process exit code.
+// The `verity` subcommands. Each app/cmd_*.cpp registers its commands with a
+// static Registrar; main() adds them to the CLI in (group, name) order, so a
+// new command is a new file and --help lists only what is built.
 #pragma once
 
 #include <CLI/CLI.hpp>
 
 #include <functional>
 #include <string>
+#include <vector>
 
 namespace verity::app {
 
@@ -17,8 +19,23 @@ inline constexpr int kExitError = 2;   // bad input or an I/O error
 /// The command line as typed, recorded in session manifests.
 std::string& command_line();
 
-void add_sim(CLI::App& app, std::function<int()>& run);
-void add_config(CLI::App& app, std::function<int()>& run);
-void add_journal(CLI::App& app, std::function<int()>& run);
+/// Adds one subcommand to `parent`; its callback sets `run`.
+using AddCommand = void (*)(CLI::App& parent, std::function<int()>& run);
+
+struct CommandRegistration {
+  std::string group;  // "" for a top-level command, else e.g. "data"
+  std::string name;
+  AddCommand add;
+};
+
+/// Registers a command at static-initialisation time.
+struct Registrar {
+  Registrar(const char* group, const char* name, AddCommand add);
+};
+
+std::vector<CommandRegistration>& registered_commands();
+
+/// One-line descriptions of command groups (`verity data ...`).
+std::string group_description(const std::string& group);
 
 }  // namespace verity::app

@@ -1,8 +1,34 @@
 // verity: the one executable. `verity --help` lists the subcommands that work.
+#include <algorithm>
 #include <cstdio>
 #include <exception>
+#include <map>
 
 #include "app/commands.hpp"
+
+namespace verity::app {
+
+std::string& command_line() {
+  static std::string line;
+  return line;
+}
+
+std::vector<CommandRegistration>& registered_commands() {
+  static std::vector<CommandRegistration> commands;
+  return commands;
+}
+
+Registrar::Registrar(const char* group, const char* name, AddCommand add) {
+  registered_commands().push_back({group, name, add});
+}
+
+std::string group_description(const std::string& group) {
+  if (group == "data") return "Market data: import candles, list and validate what is stored.";
+  if (group == "journal") return "Inspect journals: list sessions, check integrity.";
+  return group;
+}
+
+}  // namespace verity::app
 
 int main(int argc, char** argv) {
   using namespace verity::app;
@@ -14,9 +40,25 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   app.set_version_flag("--version", VERITY_BUILD_ID);
   std::function<int()> run;
-  add_sim(app, run);
-  add_config(app, run);
-  add_journal(app, run);
+
+  auto commands = registered_commands();
+  std::sort(commands.begin(), commands.end(), [](const auto& a, const auto& b) {
+    return std::tie(a.group, a.name) < std::tie(b.group, b.name);
+  });
+  std::map<std::string, CLI::App*> groups;
+  for (const auto& c : commands) {
+    CLI::App* parent = &app;
+    if (!c.group.empty()) {
+      auto [it, added] = groups.emplace(c.group, nullptr);
+      if (added) {
+        it->second = app.add_subcommand(c.group, group_description(c.group));
+        it->second->require_subcommand(1);
+      }
+      parent = it->second;
+    }
+    c.add(*parent, run);
+  }
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

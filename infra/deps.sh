@@ -13,8 +13,8 @@ packages=(
   g++ cmake make pkg-config ccache
   # actors, messages, journal
   libcaf-dev capnproto libcapnp-dev librocksdb-dev libxxhash-dev
-  # logs, CLI, config, JSON
-  libspdlog-dev libfmt-dev libcli11-dev libtomlplusplus-dev nlohmann-json3-dev
+  # logs, CLI, config, JSON, zip archives (market data)
+  libspdlog-dev libfmt-dev libcli11-dev libtomlplusplus-dev nlohmann-json3-dev libzip-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev librapidcheck-dev libbenchmark-dev
 )

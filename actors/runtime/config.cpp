@@ -46,6 +46,16 @@ const std::vector<Key>& key_table() {
        at([](Config& c) -> auto& { return c.journal.level; })},
       {"journal.durability", Type::choice, 0, 0, {"synced", "async", "off"}, "fsync each step, leave it to the OS, or no WAL (flushed at close)",
        at([](Config& c) -> auto& { return c.journal.durability; })},
+      {"data.dir", Type::text, 0, 0, {}, "RocksDB folder of imported candles",
+       at([](Config& c) -> auto& { return c.data.dir; })},
+      {"data.policy", Type::choice, 0, 0, {"reject", "quarantine", "repair"},
+       "bad rows: refuse the import, set them aside (still visible), or fill gaps with flagged synthetic bars",
+       at([](Config& c) -> auto& { return c.data.policy; })},
+      {"market.model", Type::choice, 0, 0, {"gbm", "calibrated"},
+       "the generator: plain GBM from the keys below, or the calibrated model in market.calibration",
+       at([](Config& c) -> auto& { return c.market.model; })},
+      {"market.calibration", Type::text, 0, 0, {}, "TOML file of fitted generator parameters (verity data calibrate)",
+       at([](Config& c) -> auto& { return c.market.calibration; })},
       {"market.symbol", Type::text, 0, 0, {}, "symbol of the generated market",
        at([](Config& c) -> auto& { return c.market.symbol; })},
       {"market.start_time", Type::timestamp, 0, 0, {}, "UTC time of the first bar, ISO 8601",
@@ -68,6 +78,26 @@ const std::vector<Key>& key_table() {
        at([](Config& c) -> auto& { return c.features.sma; })},
       {"features.atr", Type::integer, 1, 10000, {}, "ATR period (Wilder), bars",
        at([](Config& c) -> auto& { return c.features.atr; })},
+      {"features.rsi", Type::integer, 2, 10000, {}, "RSI period (Wilder), bars",
+       at([](Config& c) -> auto& { return c.features.rsi; })},
+      {"features.macd_fast", Type::integer, 1, 10000, {}, "MACD fast EMA, bars",
+       at([](Config& c) -> auto& { return c.features.macd_fast; })},
+      {"features.macd_slow", Type::integer, 2, 10000, {}, "MACD slow EMA, bars; above macd_fast",
+       at([](Config& c) -> auto& { return c.features.macd_slow; })},
+      {"features.macd_signal", Type::integer, 1, 10000, {}, "MACD signal EMA, bars",
+       at([](Config& c) -> auto& { return c.features.macd_signal; })},
+      {"features.bollinger", Type::integer, 2, 10000, {}, "Bollinger window, bars",
+       at([](Config& c) -> auto& { return c.features.bollinger; })},
+      {"features.bollinger_k", Type::real, 0.1, 10, {}, "Bollinger band width, standard deviations",
+       at([](Config& c) -> auto& { return c.features.bollinger_k; })},
+      {"features.volatility", Type::integer, 2, 100000, {}, "rolling volatility window of log returns, bars",
+       at([](Config& c) -> auto& { return c.features.volatility; })},
+      {"features.momentum", Type::integer, 1, 100000, {}, "momentum lookback, bars",
+       at([](Config& c) -> auto& { return c.features.momentum; })},
+      {"features.volume_z", Type::integer, 2, 100000, {}, "volume z-score window, bars",
+       at([](Config& c) -> auto& { return c.features.volume_z; })},
+      {"features.regime_window", Type::integer, 10, 1000000, {}, "bars behind the volatility regime's rolling percentile",
+       at([](Config& c) -> auto& { return c.features.regime_window; })},
       {"strategy.stop_atr", Type::real, 0.1, 100, {}, "stop distance in ATRs",
        at([](Config& c) -> auto& { return c.strategy.stop_atr; })},
       {"strategy.target_atr", Type::real, 0.1, 100, {}, "take-profit distance in ATRs",
@@ -84,6 +114,8 @@ const std::vector<Key>& key_table() {
        at([](Config& c) -> auto& { return c.risk.max_daily_loss_pct; })},
       {"risk.min_notional_usd", Type::real, 0, 1e9, {}, "smallest order notional, USD",
        at([](Config& c) -> auto& { return c.risk.min_notional_usd; })},
+      {"execution.metrics", Type::text, 0, 0, {}, "empirical spread/slippage metrics version, or \"latest\"",
+       at([](Config& c) -> auto& { return c.execution.metrics; })},
       {"execution.taker_fee_bps", Type::real, 0, 1000, {}, "taker fee, basis points of notional",
        at([](Config& c) -> auto& { return c.execution.taker_fee_bps; })},
       {"execution.maker_fee_bps", Type::real, 0, 1000, {}, "maker fee (take-profit fills), basis points of notional",
@@ -289,8 +321,8 @@ std::expected<void, std::string> apply_toml(Config& c, const std::string& path) 
     const std::string sec(section.str());
     if (!table) {
       return std::unexpected("config: " + path + " line " + std::to_string(node.source().begin.line) + ": '" + sec +
-                             "' must be a [section]; sections are session, journal, market, features, strategy, risk, "
-                             "execution, portfolio, log");
+                             "' must be a [section]; sections are session, journal, data, market, features, strategy, "
+                             "risk, execution, portfolio, log");
     }
     for (auto&& [name, value] : *table) {
       const std::string full = sec + "." + std::string(name.str());
@@ -310,6 +342,10 @@ std::expected<void, std::string> validate(const Config& c) {
     return std::unexpected("config: features.ema_fast (" + std::to_string(c.features.ema_fast) +
                            ") must be below features.ema_slow (" + std::to_string(c.features.ema_slow) + ")");
   }
+  if (c.features.macd_fast >= c.features.macd_slow) {
+    return std::unexpected("config: features.macd_fast (" + std::to_string(c.features.macd_fast) +
+                           ") must be below features.macd_slow (" + std::to_string(c.features.macd_slow) + ")");
+  }
   if (c.risk.max_position_usd > 100.0 * c.portfolio.initial_balance_usd) {
     return std::unexpected("config: risk.max_position_usd (" + format_real(c.risk.max_position_usd) +
                            ") is over 100x portfolio.initial_balance_usd; expected at most " +
@@ -320,7 +356,9 @@ std::expected<void, std::string> validate(const Config& c) {
 
 }  // namespace
 
-bool is_storage_key(std::string_view path) { return path.starts_with("journal.") || path.starts_with("log."); }
+bool is_storage_key(std::string_view path) {
+  return path.starts_with("journal.") || path.starts_with("log.") || path == "data.dir";
+}
 
 std::string Config::canonical() const {
   std::map<std::string, std::map<std::string, std::string>> sections;

@@ -27,8 +27,18 @@ struct JournalConfig {
   Durability durability = Durability::async;
 };
 
-/// The seeded market generator (geometric Brownian motion for now).
+/// Where imported market data lives and how bad rows are treated.
+struct DataConfig {
+  std::string dir = "verity-data/market";  // RocksDB folder of candles
+  std::string policy = "reject";           // reject | quarantine | repair
+};
+
+/// The seeded market generator. `model` "gbm" is plain geometric Brownian
+/// motion from the keys below; "calibrated" reads jumps, GARCH(1,1),
+/// seasonality and regimes from the `calibration` TOML file.
 struct MarketConfig {
+  std::string model = "gbm";
+  std::string calibration = "scenarios/market/btcusdt_1m.toml";
   std::string symbol = "BTCUSDT";
   std::int64_t start_time_ns = 1'704'067'200'000'000'000;  // 2024-01-01T00:00:00Z
   std::int64_t bar_interval_s = 60;
@@ -43,6 +53,16 @@ struct FeaturesConfig {
   std::int64_t ema_slow = 200;
   std::int64_t sma = 200;
   std::int64_t atr = 14;
+  std::int64_t rsi = 14;
+  std::int64_t macd_fast = 12;
+  std::int64_t macd_slow = 26;
+  std::int64_t macd_signal = 9;
+  std::int64_t bollinger = 20;
+  double bollinger_k = 2.0;
+  std::int64_t volatility = 30;      // rolling window of log returns, bars
+  std::int64_t momentum = 10;        // close / close n bars ago - 1
+  std::int64_t volume_z = 30;        // window of the volume z-score, bars
+  std::int64_t regime_window = 1440; // bars behind the volatility-regime percentile
 };
 
 /// The rule-based baseline: an EMA crossover with ATR stops and targets.
@@ -61,6 +81,9 @@ struct RiskConfig {
 };
 
 struct ExecutionConfig {
+  /// Empirical spread/slippage metrics: "latest", or a version such as
+  /// "2026-11-21.1" (see docs/EXECUTION_METRICS.md once it exists).
+  std::string metrics = "latest";
   double taker_fee_bps = 4.0;
   double maker_fee_bps = 2.0;
   double spread_bps = 1.0;
@@ -82,6 +105,7 @@ struct LogConfig {
 struct Config {
   SessionConfig session;
   JournalConfig journal;
+  DataConfig data;
   MarketConfig market;
   FeaturesConfig features;
   StrategyConfig strategy;
@@ -92,7 +116,7 @@ struct Config {
 
   /// Every key that can change the outcome, as TOML with sorted sections
   /// and keys: the form that is hashed and names the session. Storage keys
-  /// (journal.*, log.*) are left out, so a run journaled at level `hash`
+  /// (journal.*, log.*, data.dir) are left out, so a run journaled at level `hash`
   /// and re-run at level `full` has the same session and final hash.
   std::string canonical() const;
   Hash128 hash() const { return hash128(canonical()); }
