@@ -14,7 +14,7 @@ packages=(
   # actors, messages, journal
   libcaf-dev capnproto libcapnp-dev librocksdb-dev libxxhash-dev
   # logs, CLI, config, JSON, zip archives (market data)
-  libspdlog-dev libfmt-dev libcli11-dev libtomlplusplus-dev nlohmann-json3-dev libzip-dev
+  libspdlog-dev libfmt-dev libcli11-dev libtomlplusplus-dev nlohmann-json3-dev libzip-dev zlib1g-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev librapidcheck-dev libbenchmark-dev
 )
