@@ -23,7 +23,7 @@ Registrar::Registrar(const char* group, const char* name, AddCommand add) {
 }
 
 std::string group_description(const std::string& group) {
-  if (group == "data") return "Market data: import candles, list and validate what is stored.";
+  if (group == "data") return "Market data: import, list and validate candles; calibrate the generator; measure spreads.";
   if (group == "journal") return "Inspect journals: list sessions, check integrity.";
   return group;
 }

@@ -34,10 +34,13 @@ struct DataConfig {
 };
 
 /// The seeded market generator. `model` "gbm" is plain geometric Brownian
-/// motion from the keys below; "calibrated" reads jumps, GARCH(1,1),
-/// seasonality and regimes from the `calibration` TOML file.
+/// motion from the keys below; "calibrated" (the default) reads jumps,
+/// GARCH(1,1), seasonality and regimes from the `calibration` TOML file
+/// (docs/GENERATOR.md). Both take symbol, start_time, bar_interval_s and
+/// start_price from here; drift_annual, volatility_annual and volume_mean are
+/// gbm-only.
 struct MarketConfig {
-  std::string model = "gbm";
+  std::string model = "calibrated";
   std::string calibration = "scenarios/market/btcusdt_1m.toml";
   std::string symbol = "BTCUSDT";
   std::int64_t start_time_ns = 1'704'067'200'000'000'000;  // 2024-01-01T00:00:00Z
@@ -82,7 +85,7 @@ struct RiskConfig {
 
 struct ExecutionConfig {
   /// Empirical spread/slippage metrics: "latest", or a version such as
-  /// "2026-11-21.1" (see docs/EXECUTION_METRICS.md once it exists).
+  /// "2026-11-21.1" (docs/EXECUTION_METRICS.md).
   std::string metrics = "latest";
   double taker_fee_bps = 4.0;
   double maker_fee_bps = 2.0;
