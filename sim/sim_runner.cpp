@@ -2,12 +2,15 @@
 
 #include <nlohmann/json.hpp>
 
+#include <optional>
+
 #include "actors/runtime/clock.hpp"
 #include "actors/runtime/convert.hpp"
 #include "actors/runtime/graph.hpp"
 #include "actors/runtime/prng.hpp"
 #include "schema/account.capnp.h"
 #include "sim/market_generator.hpp"
+#include "sim/market_model.hpp"
 
 namespace verity {
 
@@ -22,7 +25,20 @@ std::expected<SimResult, std::string> run_sim(const Config& config, JournalStore
   m.session = session_id(m.mode, m.root_seed, m.config);
   m.build_id = VERITY_BUILD_ID;
   m.command = command;
-  m.data_sources.push_back({"generator:gbm", hash128(std::string_view("gbm-v1"))});
+  // The calibrated model's dynamics live in a file the config only names, so
+  // the manifest records the file's content hash beside the path.
+  std::optional<LoadedMarketModel> model;
+  if (config.market.model == "calibrated") {
+    auto loaded = load_market_model(config.market.calibration);
+    if (!loaded) return std::unexpected(loaded.error());
+    model = std::move(*loaded);
+    m.data_sources.push_back({"generator:calibrated " + config.market.calibration, model->content_hash});
+  } else {
+    m.data_sources.push_back({"generator:gbm", hash128(std::string_view("gbm-v1"))});
+  }
+  PrngStreams streams(config.session.seed);
+  auto generator = make_market_generator(config.market, model ? &model->params : nullptr, streams);
+  if (!generator) return std::unexpected(generator.error());
 
   auto writer = JournalWriter::create(store, m, /*replace_existing=*/true);
   if (!writer) return std::unexpected(writer.error());
@@ -37,10 +53,8 @@ std::expected<SimResult, std::string> run_sim(const Config& config, JournalStore
   {
     Graph graph(session, config);
     Sequencer sequencer(session, graph, **writer);
-    PrngStreams streams(config.session.seed);
-    GbmGenerator generator(config.market, streams.stream("feed.generator"));
     for (std::int64_t i = 0; i < config.session.bars; ++i) {
-      const BarData bar = generator.next();
+      const BarData bar = (*generator)->next();
       auto ok = sequencer.step<schema::Bar>(bar.open_time_ns + bar.interval_ns,
                                             [&](schema::Bar::Builder b) { fill_bar(b, bar); });
       if (!ok) return std::unexpected(ok.error());
