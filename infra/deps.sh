@@ -19,6 +19,40 @@ packages=(
   libgtest-dev libgmock-dev librapidcheck-dev libbenchmark-dev
 )
 
+# The features reference harness (tests/reference, docs/FEATURES.md) runs
+# on node. Debian's nodejs and npm are added only when no node is on the
+# PATH: a node from elsewhere (NodeSource, with its own npm) is fine.
+if ! command -v node >/dev/null 2>&1; then
+  packages+=(nodejs npm)
+fi
+
+# The harness's npm packages, installed from its lock file when node_modules
+# is missing or older than the lock. Quiet; a second run does nothing.
+reference_modules() {
+  local dir
+  dir="$(cd "$(dirname "$0")/.." && pwd)/tests/reference"
+  [ -f "$dir/package-lock.json" ] || return 0
+  local stamp="$dir/node_modules/.package-lock.json"
+  if [ -f "$stamp" ] && [ ! "$dir/package-lock.json" -nt "$stamp" ]; then return 0; fi
+  if [ "${1:-}" = "--check" ]; then
+    echo "deps: missing: npm modules of tests/reference (npm ci)"
+    return 1
+  fi
+  if ! command -v npm >/dev/null 2>&1; then
+    echo "deps: no npm: tests/reference not installed (the features_reference test will skip)"
+    return 0
+  fi
+  echo "deps: npm ci --prefix tests/reference"
+  local log
+  log="$(mktemp)"
+  if ! npm ci --prefix "$dir" --no-audit --no-fund --loglevel=error >"$log" 2>&1; then
+    cat "$log"
+    rm -f "$log"
+    return 1
+  fi
+  rm -f "$log"
+}
+
 missing=()
 for p in "${packages[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
@@ -28,11 +62,13 @@ done
 
 if [ "${#missing[@]}" -eq 0 ]; then
   echo "deps: all ${#packages[@]} packages present"
+  reference_modules "${1:-}" || exit 1
   exit 0
 fi
 
 if [ "${1:-}" = "--check" ]; then
   echo "deps: missing: ${missing[*]}"
+  reference_modules --check || true
   exit 1
 fi
 
@@ -44,4 +80,5 @@ export DEBIAN_FRONTEND=noninteractive
 # before installing anything.
 "${sudo_cmd[@]}" apt-get update -q
 "${sudo_cmd[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"
+reference_modules || exit 1
 echo "deps: done"

@@ -1,5 +1,6 @@
 // The features actor: one FeatureEngine per symbol; one feature vector per
-// bar, stamped at the bar's close, sent to the model.
+// bar (feature set 2, every column of kFeatureColumns in order), stamped at
+// the bar's close, sent to the model.
 #include <map>
 
 #include "actors/features/indicators.hpp"
@@ -28,14 +29,12 @@ features_actor::behavior_type features_behavior(features_actor::stateful_pointer
         self->send(w->model, w->session->emit<schema::FeatureVector>(ActorId::FEATURES, ActorId::MODEL, [&](auto f) {
           f.setSymbol(bar.symbol);
           f.setTimeNs(bar.open_time_ns + bar.interval_ns);
-          f.setFeatureSet(kFeatureSetBaseline);
+          f.setFeatureSet(kFeatureSetStreaming);
           f.setReady(row.ready);
-          auto v = f.initValues(5);
-          v.set(0, row.close);
-          v.set(1, row.ema_fast);
-          v.set(2, row.ema_slow);
-          v.set(3, row.sma);
-          v.set(4, row.atr);
+          double values[kFeatureCount];
+          feature_values(row, values);
+          auto v = f.initValues(kFeatureCount);
+          for (unsigned i = 0; i < kFeatureCount; ++i) v.set(i, values[i]);
         }));
       },
   };

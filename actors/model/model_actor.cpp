@@ -1,6 +1,7 @@
 // The model actor: runs the configured strategy per symbol over feature
 // vectors and sends its signals to risk. For now the strategy is the
 // rule-based baseline (EmaCrossStrategy).
+#include <cmath>
 #include <map>
 
 #include "actors/features/indicators.hpp"
@@ -13,6 +14,27 @@
 
 namespace verity {
 
+namespace {
+/// Where the baseline's inputs sit in FeatureVector.values, looked up by
+/// name once, so a change to the feature set's order cannot feed it the
+/// wrong column.
+struct BaselineColumns {
+  std::size_t close, ema_fast, ema_slow, atr;
+};
+
+const BaselineColumns& baseline_columns() {
+  static const BaselineColumns columns = [] {
+    auto find = [](std::string_view name) {
+      const auto index = feature_index(name);
+      VERITY_ASSERT(index.has_value(), "the baseline's columns are in the feature set");
+      return *index;
+    };
+    return BaselineColumns{find("close"), find("ema_fast"), find("ema_slow"), find("atr")};
+  }();
+  return columns;
+}
+}  // namespace
+
 struct model_state {
   std::map<std::string, EmaCrossStrategy> strategies;
   std::uint64_t next_signal_id = 1;
@@ -24,10 +46,20 @@ model_actor::behavior_type model_behavior(model_actor::stateful_pointer<model_st
   return {
       [=](const Msg<schema::FeatureVector>& in) {
         auto f = in.get();
-        VERITY_ASSERT(f.getFeatureSet() == kFeatureSetBaseline, "model takes feature set 1");
+        VERITY_ASSERT(f.getFeatureSet() == kFeatureSetStreaming, "model takes feature set 2");
         auto values = f.getValues();
-        VERITY_ASSERT(values.size() == 5, "feature set 1 has five values");
-        FeatureRow row{values[0], values[1], values[2], values[3], values[4], f.getReady()};
+        VERITY_ASSERT(values.size() == kFeatureCount, "feature set 2 has kFeatureCount values");
+        const BaselineColumns& c = baseline_columns();
+        FeatureRow row;
+        row.close = values[c.close];
+        row.ema_fast = values[c.ema_fast];
+        row.ema_slow = values[c.ema_slow];
+        row.atr = values[c.atr];
+        // The baseline waits for its own columns only: each column is NaN
+        // until it is warm (docs/FEATURES.md), while the vector's `ready`
+        // also waits for the hourly EMA slope, about two days of 1m bars.
+        row.ready = !std::isnan(row.close) && !std::isnan(row.ema_fast) && !std::isnan(row.ema_slow) &&
+                    !std::isnan(row.atr);
         const std::string symbol = text_of(f.getSymbol());
         auto& strategies = self->state.strategies;
         auto it = strategies.find(symbol);

@@ -56,6 +56,22 @@ bool prague_is_summer_time(std::int64_t t_s) {
 
 std::int64_t prague_utc_offset_s(std::int64_t t_s) { return prague_is_summer_time(t_s) ? 7200 : 3600; }
 
+bool london_is_summer_time(std::int64_t t_s) { return prague_is_summer_time(t_s); }
+
+bool new_york_is_summer_time(std::int64_t t_s) {
+  std::int64_t y;
+  unsigned m, d;
+  civil_from_days(floor_div(t_s, kDay), y, m, d);
+  // The n-th Sunday of a month is the first Sunday on or after day 7n - 6.
+  auto nth_sunday = [&](unsigned month, unsigned n) {
+    const std::int64_t first = days_from_civil(y, month, 7 * n - 6);
+    return first + (7 - weekday_from_days(first)) % 7;
+  };
+  const std::int64_t start = nth_sunday(3, 2) * kDay + 7 * 3600;
+  const std::int64_t end = nth_sunday(11, 1) * kDay + 6 * 3600;
+  return t_s >= start && t_s < end;
+}
+
 std::int64_t prague_day(std::int64_t t_ns) {
   const std::int64_t t_s = floor_div(t_ns, 1'000'000'000);
   return floor_div(t_s + prague_utc_offset_s(t_s), kDay);

@@ -25,6 +25,15 @@ std::int64_t prague_day(std::int64_t t_ns);
 /// The UTC instant (ns) of the latest Prague midnight at or before `t_ns`.
 std::int64_t prague_midnight_ns(std::int64_t t_ns);
 
+/// True when London observes summer time (BST, UTC+1) at UTC second `t_s`:
+/// the EU rule, so the same instants as Prague's switches.
+bool london_is_summer_time(std::int64_t t_s);
+/// True when New York observes daylight time (EDT, UTC-4) at UTC second
+/// `t_s`: from the second Sunday of March 07:00 UTC (02:00 EST) to the first
+/// Sunday of November 06:00 UTC (02:00 EDT). This is the US rule since 2007;
+/// earlier years are computed with it too.
+bool new_york_is_summer_time(std::int64_t t_s);
+
 /// Parses "YYYY-MM-DD", "YYYY-MM-DDTHH:MM:SS[.fff]" with an optional "Z"
 /// (UTC is assumed). Returns nullopt for anything else or an impossible date.
 std::optional<std::int64_t> parse_iso8601_ns(std::string_view text);
