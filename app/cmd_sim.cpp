@@ -16,6 +16,7 @@ struct SimArgs {
   std::string config_path;
   std::vector<ConfigOverride> overrides;
   std::string seed, bars, journal, level, durability, log_level;
+  std::string source, symbols, timeframe, from, to, data;
 };
 
 int run_sim_command(const SimArgs& a) {
@@ -29,6 +30,12 @@ int run_sim_command(const SimArgs& a) {
   flag(a.level, "journal.level", "--level");
   flag(a.durability, "journal.durability", "--durability");
   flag(a.log_level, "log.level", "--log-level");
+  flag(a.source, "session.source", "--source");
+  flag(a.symbols, "session.symbols", "--symbols");
+  flag(a.timeframe, "session.timeframe", "--timeframe");
+  flag(a.from, "session.from", "--from");
+  flag(a.to, "session.to", "--to");
+  flag(a.data, "data.dir", "--data");
   auto config = load_config(a.config_path, overrides, verity_environment());
   if (!config) {
     std::fprintf(stderr, "verity sim: %s\n", config.error().c_str());
@@ -63,7 +70,8 @@ int run_sim_command(const SimArgs& a) {
 namespace {
 void add_sim(CLI::App& app, std::function<int()>& run) {
   auto args = std::make_shared<SimArgs>();
-  auto* cmd = app.add_subcommand("sim", "Run one seeded session of the market generator through the graph.");
+  auto* cmd = app.add_subcommand(
+      "sim", "Run one seeded session through the graph: the market generator, or imported candles (--source store).");
   cmd->footer(
       "The last line on stdout is one JSON object: seed, bars, messages, final_hash, equity_end, trades, elapsed_s.\n"
       "Each layer overrides the one before: built-in defaults, the --config file, VERITY_* environment variables,\n"
@@ -76,6 +84,12 @@ void add_sim(CLI::App& app, std::function<int()>& run) {
   cmd->add_option("--level", args->level, "journal level: full, inputs or hash (journal.level)");
   cmd->add_option("--durability", args->durability, "synced, async or off (journal.durability)");
   cmd->add_option("--log-level", args->log_level, "trace, debug, info, warn, error or off (log.level)");
+  cmd->add_option("--source", args->source, "generator, or store: replay imported candles (session.source)");
+  cmd->add_option("--symbols", args->symbols, "symbols to replay, comma-separated, merged by time (session.symbols)");
+  cmd->add_option("--timeframe", args->timeframe, "timeframe of the stored candles (session.timeframe)");
+  cmd->add_option("--from", args->from, "first candle to replay, ISO 8601 UTC (session.from)");
+  cmd->add_option("--to", args->to, "replay candles opening before this time (session.to)");
+  cmd->add_option("--data", args->data, "candle store folder (data.dir)");
   cmd->callback([&run, args] { run = [args] { return run_sim_command(*args); }; });
 }
 

@@ -9,8 +9,7 @@
 #include "actors/runtime/graph.hpp"
 #include "actors/runtime/prng.hpp"
 #include "schema/account.capnp.h"
-#include "sim/market_generator.hpp"
-#include "sim/market_model.hpp"
+#include "sim/session_inputs.hpp"
 
 namespace verity {
 
@@ -22,30 +21,22 @@ std::expected<SimResult, std::string> run_sim(const Config& config, JournalStore
   m.level = config.journal.level;
   m.config = config.canonical();
   m.config_hash = hash128(m.config);
-  m.session = session_id(m.mode, m.root_seed, m.config);
   m.build_id = VERITY_BUILD_ID;
   m.command = command;
-  // The calibrated model's dynamics live in a file the config only names, so
-  // the manifest records the file's content hash beside the path.
-  std::optional<LoadedMarketModel> model;
-  if (config.market.model == "calibrated") {
-    auto loaded = load_market_model(config.market.calibration);
-    if (!loaded) return std::unexpected(loaded.error());
-    model = std::move(*loaded);
-    m.data_sources.push_back({"generator:calibrated " + config.market.calibration, model->content_hash});
-  } else {
-    m.data_sources.push_back({"generator:gbm", hash128(std::string_view("gbm-v1"))});
-  }
   PrngStreams streams(config.session.seed);
-  auto generator = make_market_generator(config.market, model ? &model->params : nullptr, streams);
-  if (!generator) return std::unexpected(generator.error());
+  auto inputs = make_session_inputs(config, streams);
+  if (!inputs) return std::unexpected(inputs.error());
+  m.data_sources = inputs->data_sources;
+  m.session = session_id(m.mode, m.root_seed, m.config, m.data_sources);
 
   auto writer = JournalWriter::create(store, m, /*replace_existing=*/true);
   if (!writer) return std::unexpected(writer.error());
   Session session(**writer, Logger(m.mode, m.session, parse_log_level(config.log.level).value()));
-  session.log().event(LogLevel::info, config.market.start_time_ns, 0, "sequencer", "session_start",
+  const std::int64_t start_ns = config.session.source == "store" ? config.session.from_ns : config.market.start_time_ns;
+  session.log().event(LogLevel::info, start_ns, 0, "sequencer", "session_start",
                       {{"seed", config.session.seed},
                        {"bars", config.session.bars},
+                       {"source", inputs->bars->describe()},
                        {"journal_level", level_name(config.journal.level)},
                        {"config_hash", m.config_hash.hex()}});
 
@@ -53,18 +44,16 @@ std::expected<SimResult, std::string> run_sim(const Config& config, JournalStore
   {
     Graph graph(session, config);
     Sequencer sequencer(session, graph, **writer);
-    for (std::int64_t i = 0; i < config.session.bars; ++i) {
-      const BarData bar = (*generator)->next();
-      auto ok = sequencer.step<schema::Bar>(bar.open_time_ns + bar.interval_ns,
-                                            [&](schema::Bar::Builder b) { fill_bar(b, bar); });
+    while (auto bar = inputs->bars->next()) {
+      auto ok = sequencer.step<schema::Bar>(close_time_ns(*bar), [&](schema::Bar::Builder b) { fill_bar(b, *bar); });
       if (!ok) return std::unexpected(ok.error());
+      ++r.bars;
     }
     r.hops = sequencer.hops();
   }
   if (auto ok = (*writer)->close(); !ok) return std::unexpected(ok.error());
 
   r.seed = config.session.seed;
-  r.bars = config.session.bars;
   r.session = m.session;
   r.messages = (*writer)->messages();
   r.stored = (*writer)->stored();

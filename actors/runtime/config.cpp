@@ -40,6 +40,18 @@ const std::vector<Key>& key_table() {
        at([](Config& c) -> auto& { return c.session.seed; })},
       {"session.bars", Type::integer, 1, 1e10, {}, "bars the seeded generator produces",
        at([](Config& c) -> auto& { return c.session.bars; })},
+      {"session.source", Type::choice, 0, 0, {"generator", "store"},
+       "where bars come from: the seeded generator, or candles imported into data.dir",
+       at([](Config& c) -> auto& { return c.session.source; })},
+      {"session.symbols", Type::text, 0, 0, {}, "comma-separated symbols to replay, merged by time (source store)",
+       at([](Config& c) -> auto& { return c.session.symbols; })},
+      {"session.timeframe", Type::choice, 0, 0, {"1m", "5m", "15m", "1h", "4h", "1d"},
+       "timeframe of the stored candles to replay (source store)",
+       at([](Config& c) -> auto& { return c.session.timeframe; })},
+      {"session.from", Type::timestamp, 0, 0, {}, "first stored candle to replay, by open time (source store)",
+       at([](Config& c) -> auto& { return c.session.from_ns; })},
+      {"session.to", Type::timestamp, 0, 0, {}, "replay stored candles opening before this time (source store)",
+       at([](Config& c) -> auto& { return c.session.to_ns; })},
       {"journal.dir", Type::text, 0, 0, {}, "RocksDB folder of the journal",
        at([](Config& c) -> auto& { return c.journal.dir; })},
       {"journal.level", Type::choice, 0, 0, {"full", "inputs", "hash"}, "what is stored: every message, inputs plus step digests, or the final hash only",
@@ -341,6 +353,10 @@ std::expected<void, std::string> validate(const Config& c) {
   if (c.features.ema_fast >= c.features.ema_slow) {
     return std::unexpected("config: features.ema_fast (" + std::to_string(c.features.ema_fast) +
                            ") must be below features.ema_slow (" + std::to_string(c.features.ema_slow) + ")");
+  }
+  if (c.session.from_ns >= c.session.to_ns) {
+    return std::unexpected("config: session.from (" + format_iso8601_ms(c.session.from_ns) +
+                           ") must be before session.to (" + format_iso8601_ms(c.session.to_ns) + ")");
   }
   if (c.features.macd_fast >= c.features.macd_slow) {
     return std::unexpected("config: features.macd_fast (" + std::to_string(c.features.macd_fast) +

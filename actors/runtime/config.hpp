@@ -18,7 +18,12 @@ namespace verity {
 
 struct SessionConfig {
   std::uint64_t seed = 42;
-  std::int64_t bars = 100'000;
+  std::int64_t bars = 100'000;           // bars to run; with source "store", at most this many
+  std::string source = "generator";      // generator | store (imported candles in data.dir)
+  std::string symbols = "BTCUSDT";       // comma-separated, for source "store"
+  std::string timeframe = "1m";          // of the stored candles
+  std::int64_t from_ns = 1'230'768'000'000'000'000;  // 2009-01-01: stored candles from
+  std::int64_t to_ns = 4'102'444'800'000'000'000;    // 2100-01-01: up to, not including
 };
 
 struct JournalConfig {

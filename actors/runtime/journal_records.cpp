@@ -185,13 +185,20 @@ std::expected<StepDigestInfo, std::string> decode_digest(std::string_view bytes)
       });
 }
 
-std::uint64_t session_id(Mode mode, std::uint64_t root_seed, std::string_view canonical_config) {
+std::uint64_t session_id(Mode mode, std::uint64_t root_seed, std::string_view canonical_config,
+                         const std::vector<DataSourceInfo>& data_sources) {
   std::string material;
   material.append(mode_name(mode));
   material.push_back('\0');
   material.append(std::to_string(root_seed));
   material.push_back('\0');
   material.append(canonical_config);
+  for (const auto& d : data_sources) {
+    material.push_back('\0');
+    material.append(d.name);
+    material.push_back('\0');
+    material.append(reinterpret_cast<const char*>(d.hash.bytes.data()), d.hash.bytes.size());
+  }
   const Hash128 h = hash128(material);
   std::uint64_t id = 0;
   for (int i = 0; i < 8; ++i) id = id << 8 | h.bytes[i];

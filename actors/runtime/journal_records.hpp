@@ -76,9 +76,12 @@ std::expected<ManifestInfo, std::string> decode_manifest(std::string_view bytes)
 std::expected<HeadInfo, std::string> decode_head(std::string_view bytes);
 std::expected<StepDigestInfo, std::string> decode_digest(std::string_view bytes);
 
-/// The session id: the first 8 bytes of xxh3-128 over mode, seed and
-/// canonical config. The same run gets the same id in any folder; the build
-/// id is left out so a golden hash survives a rebuild of the same code.
-std::uint64_t session_id(Mode mode, std::uint64_t root_seed, std::string_view canonical_config);
+/// The session id: the first 8 bytes of xxh3-128 over mode, seed, canonical
+/// config and the content hash of every data source (candles, calibration
+/// files), so two runs over different data never share an id even when the
+/// config names the same files. The same run gets the same id in any folder;
+/// the build id is left out so a golden hash survives a rebuild.
+std::uint64_t session_id(Mode mode, std::uint64_t root_seed, std::string_view canonical_config,
+                         const std::vector<DataSourceInfo>& data_sources = {});
 
 }  // namespace verity

@@ -809,6 +809,11 @@ TEST(JournalRecords, SessionIdDependsOnModeSeedAndConfigOnly) {
   EXPECT_NE(a, session_id(Mode::REPLAY, 42, "x = 1\n"));
   EXPECT_NE(a, session_id(Mode::SIM, 43, "x = 1\n"));
   EXPECT_NE(a, session_id(Mode::SIM, 42, "x = 2\n"));
+  // The same config over different data is another session.
+  const DataSourceInfo one{"store:BTCUSDT/1m", hash128(std::string_view("one"))};
+  const DataSourceInfo two{"store:BTCUSDT/1m", hash128(std::string_view("two"))};
+  EXPECT_NE(session_id(Mode::SIM, 42, "x = 1\n", {one}), session_id(Mode::SIM, 42, "x = 1\n", {two}));
+  EXPECT_EQ(session_id(Mode::SIM, 42, "x = 1\n", {one}), session_id(Mode::SIM, 42, "x = 1\n", {one}));
 }
 
 }  // namespace

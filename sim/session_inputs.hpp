@@ -1,0 +1,33 @@
+// What a sim session reads, built from its config: the stream of bars (the
+// seeded generator, or imported candles of one or more symbols merged by
+// time) and the data sources the manifest and the session id must name,
+// each with the content hash of what was actually read.
+#pragma once
+
+#include <expected>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "actors/runtime/config.hpp"
+#include "actors/runtime/journal_records.hpp"
+#include "actors/runtime/prng.hpp"
+#include "sim/bar_source.hpp"
+
+namespace verity {
+
+struct SessionInputs {
+  std::unique_ptr<BarSource> bars;
+  std::vector<DataSourceInfo> data_sources;
+};
+
+/// session.source "generator": session.bars bars of market.model.
+/// session.source "store": the candles of each of session.symbols at
+/// session.timeframe in [session.from, session.to) from the store in
+/// data.dir, merged by close time; a missing series is an error naming it.
+std::expected<SessionInputs, std::string> make_session_inputs(const Config& config, const PrngStreams& streams);
+
+/// "BTCUSDT, ETHUSDT" -> {"BTCUSDT", "ETHUSDT"}: trimmed, empty items refused.
+std::expected<std::vector<std::string>, std::string> split_symbols(const std::string& list);
+
+}  // namespace verity
