@@ -10,6 +10,7 @@ namespace verity {
 
 /// Bits of Candle::flags.
 inline constexpr std::uint32_t kCandleSynthetic = 1u << 0;  // made by `repair` to fill a gap: flat, zero volume
+inline constexpr std::uint32_t kCandlePartial = 1u << 1;    // resampled from a bucket missing some source bars
 
 /// One stored candle of a (symbol, timeframe) series. The series and the
 /// interval are the key's business, so they are not repeated here.
