@@ -39,16 +39,7 @@ int run_resample(const ResampleArgs& a) {
   std::vector<BarData> source;
   std::vector<std::int64_t> synthetic_times;  // open times of repaired source candles
   auto scanned = (*store)->scan(a.symbol, *from, INT64_MIN, INT64_MAX, [&](const Candle& c) {
-    BarData b;
-    b.symbol = a.symbol;
-    b.open_time_ns = c.open_time_ns;
-    b.interval_ns = timeframe_ns(*from);
-    b.open = c.open;
-    b.high = c.high;
-    b.low = c.low;
-    b.close = c.close;
-    b.volume = c.volume;
-    source.push_back(std::move(b));
+    source.push_back(to_bar(c, a.symbol, timeframe_ns(*from)));
     if (c.synthetic()) synthetic_times.push_back(c.open_time_ns);
     return true;
   });

@@ -15,10 +15,6 @@ constexpr double kSecondsPerYear = 365.25 * 86'400.0;
 constexpr double kAbsZCap = 20.0;  // caps |z| in the volume equation, as the calibration does
 constexpr std::int64_t kSecondsPerDay = 86'400;
 
-std::int64_t floor_div(std::int64_t a, std::int64_t b) {
-  const std::int64_t q = a / b;
-  return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
-}
 }  // namespace
 
 int utc_hour(std::int64_t t_ns) {

@@ -86,16 +86,7 @@ std::expected<SessionInputs, std::string> from_store(const Config& config) {
     }
     std::vector<BarData> bars;
     auto ok = (*store)->scan(symbol, tf, config.session.from_ns, config.session.to_ns, [&](const Candle& c) {
-      BarData b;
-      b.symbol = symbol;
-      b.open_time_ns = c.open_time_ns;
-      b.interval_ns = timeframe_ns(tf);
-      b.open = c.open;
-      b.high = c.high;
-      b.low = c.low;
-      b.close = c.close;
-      b.volume = c.volume;
-      bars.push_back(std::move(b));
+      bars.push_back(to_bar(c, symbol, timeframe_ns(tf)));
       return true;
     });
     if (!ok) return std::unexpected(ok.error());

@@ -29,11 +29,6 @@ namespace {
 constexpr std::int64_t kNsPerHour = 3'600 * kNsPerSecond;
 constexpr std::size_t kAll = 3;  // the "all sessions" slot after asia, europe, us
 
-std::int64_t floor_div(std::int64_t a, std::int64_t b) {
-  const std::int64_t q = a / b;
-  return (a % b != 0 && ((a < 0) != (b < 0))) ? q - 1 : q;
-}
-
 std::size_t slot(TradingSession s) { return static_cast<std::size_t>(s); }
 
 double to_bps(double fraction) { return fraction * 10'000.0; }

@@ -7,11 +7,6 @@ namespace verity {
 namespace {
 constexpr std::int64_t kDay = 86'400;
 
-std::int64_t floor_div(std::int64_t a, std::int64_t b) {
-  const std::int64_t q = a / b;
-  return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
-}
-
 /// Open from `open_h` to `close_h` local time on a local Monday to Friday.
 bool session_open(std::int64_t t_s, std::int64_t offset_s, int open_h, int close_h) {
   const std::int64_t local_s = t_s + offset_s;

@@ -6,6 +6,8 @@
 #include <cstdint>
 #include <string>
 
+#include "actors/feed/bar.hpp"
+
 namespace verity {
 
 /// Bits of Candle::flags.
@@ -22,6 +24,20 @@ struct Candle {
   bool synthetic() const { return (flags & kCandleSynthetic) != 0; }
   friend bool operator==(const Candle&, const Candle&) = default;
 };
+
+/// The candle as a bar of `symbol` with the given length.
+inline BarData to_bar(const Candle& c, const std::string& symbol, std::int64_t interval_ns) {
+  BarData b;
+  b.symbol = symbol;
+  b.open_time_ns = c.open_time_ns;
+  b.interval_ns = interval_ns;
+  b.open = c.open;
+  b.high = c.high;
+  b.low = c.low;
+  b.close = c.close;
+  b.volume = c.volume;
+  return b;
+}
 
 /// A row that failed validation under the `quarantine` or `repair` policy:
 /// kept, with where it came from and why, so it stays visible.

@@ -4,9 +4,6 @@
 
 namespace verity {
 
-namespace {
-constexpr std::int64_t kDay = 86'400;
-
 std::int64_t floor_div(std::int64_t a, std::int64_t b) {
   std::int64_t q = a / b;
   return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
@@ -24,6 +21,15 @@ void civil_from_days(std::int64_t z, std::int64_t& y, unsigned& m, unsigned& d) 
   m = mp < 10 ? mp + 3 : mp - 9;
   if (m <= 2) ++y;
 }
+
+unsigned days_in_month(std::int64_t y, unsigned m) {
+  static constexpr unsigned kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  const bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+  return m == 2 && leap ? 29 : kDays[m - 1];
+}
+
+namespace {
+constexpr std::int64_t kDay = 86'400;
 
 /// UTC second of 01:00 on the last Sunday of `month` (March or October).
 std::int64_t last_sunday_0100_utc(std::int64_t year, unsigned month) {
@@ -96,11 +102,6 @@ bool digits(std::string_view s, std::size_t pos, std::size_t n, int& out) {
   return true;
 }
 
-unsigned days_in_month(std::int64_t y, unsigned m) {
-  static constexpr unsigned kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  const bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-  return m == 2 && leap ? 29 : kDays[m - 1];
-}
 }  // namespace
 
 std::optional<std::int64_t> parse_iso8601_ns(std::string_view s) {

@@ -12,8 +12,14 @@
 
 namespace verity {
 
+/// a / b rounded toward negative infinity (b > 0).
+std::int64_t floor_div(std::int64_t a, std::int64_t b);
 /// Days since 1970-01-01 of the proleptic Gregorian date y-m-d.
 std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d);
+/// The proleptic Gregorian date of day `z` since 1970-01-01.
+void civil_from_days(std::int64_t z, std::int64_t& y, unsigned& m, unsigned& d);
+/// 28 to 31; `m` is 1..12.
+unsigned days_in_month(std::int64_t y, unsigned m);
 /// 0 = Sunday ... 6 = Saturday.
 unsigned weekday_from_days(std::int64_t days);
 /// True when Prague observes summer time (CEST) at UTC second `t_s`.
