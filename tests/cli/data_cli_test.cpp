@@ -20,13 +20,10 @@ namespace {
 
 using nlohmann::json;
 using testing::CommandResult;
+using testing::contains;
 using testing::run_verity;
 using testing::TempDir;
 
-::testing::AssertionResult contains(const std::string& text, const std::string& part) {
-  if (text.find(part) != std::string::npos) return ::testing::AssertionSuccess();
-  return ::testing::AssertionFailure() << "output does not contain \"" << part << "\":\n" << text;
-}
 
 constexpr long long kT0Ms = 1'617'321'600'000;  // 2021-04-02T00:00:00Z
 

@@ -21,13 +21,10 @@ namespace verity {
 namespace {
 
 using testing::CommandResult;
+using testing::contains;
 using testing::run_verity;
 using testing::TempDir;
 
-::testing::AssertionResult contains(const std::string& text, const std::string& part) {
-  if (text.find(part) != std::string::npos) return ::testing::AssertionSuccess();
-  return ::testing::AssertionFailure() << "output does not contain \"" << part << "\":\n" << text;
-}
 
 std::string slurp(const std::string& path) {
   std::ifstream in(path);

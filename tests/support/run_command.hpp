@@ -26,6 +26,12 @@ struct CommandResult {
   }
 };
 
+/// Passes when `text` contains `part`; a failure shows the whole text.
+inline ::testing::AssertionResult contains(const std::string& text, const std::string& part) {
+  if (text.find(part) != std::string::npos) return ::testing::AssertionSuccess();
+  return ::testing::AssertionFailure() << "output does not contain \"" << part << "\":\n" << text;
+}
+
 /// `args` is appended to the verity binary's path; quote as for sh.
 inline CommandResult run_verity(const std::string& args, const std::string& env = "") {
   TempDir scratch;
