@@ -12,9 +12,13 @@
 // Writes are idempotent: putting rows that are already stored changes
 // nothing and says so; a different value for a stored key is an error unless
 // the caller asks to overwrite. Real rows replace synthetic ones; synthetic
-// rows never replace real ones. Each put is one atomic WriteBatch, with the
-// series summary (row counts and the content hash) updated in the same batch.
-// docs/DATA.md describes the layout.
+// rows never replace real ones. Each put is atomic, with the series summary
+// (row counts and the content hash) updated with the candles: one WriteBatch,
+// or, when the series has no candles yet (a first import), table files for
+// candles, quarantine and summary written in key order and ingested in one
+// call, which RocksDB records as one manifest edit. A crash leaves the whole
+// put or none of it either way; files written but not ingested are removed
+// by the next open. docs/DATA.md describes the layout.
 #pragma once
 
 #include <cstdint>

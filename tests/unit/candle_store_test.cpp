@@ -8,6 +8,7 @@
 #include <rocksdb/db.h>
 
 #include <cmath>
+#include <filesystem>
 #include <limits>
 #include <string>
 #include <vector>
@@ -305,6 +306,139 @@ TEST(CandleStore, ADamagedRecordIsAnErrorNamingSymbolAndTime) {
   auto put = store->put("BTCUSDT", Timeframe::m1, minutes(11));
   ASSERT_FALSE(put.has_value());
   EXPECT_NE(put.error().message.find("damaged"), std::string::npos);
+}
+
+// A first import into a series with no candles is written as a table file
+// and ingested; anything else merges through a batch. Both must store the
+// same candles, quarantine and summary.
+std::vector<Candle> big_series(int n) {
+  std::vector<Candle> rows = minutes(n);
+  for (int i = 0; i < n; i += 97) rows[static_cast<std::size_t>(i)].flags = kCandleSynthetic;
+  return rows;
+}
+
+std::vector<QuarantinedRow> some_quarantine() {
+  return {{kT0 + 3 * kMinuteNs, 1, 0.5, 2, 1, 3, "data/k.csv", 4, check_bit(Check::high_below_low), "high below low"},
+          {kT0 + 9 * kMinuteNs, 1, 2, 0.5, 1, -3, "data/k.csv", 10, check_bit(Check::negative_volume), "volume"}};
+}
+
+void expect_same_series(const CandleStore& a, const CandleStore& b) {
+  const auto info_a = a.info("BTCUSDT", Timeframe::m1).value().value();
+  const auto info_b = b.info("BTCUSDT", Timeframe::m1).value().value();
+  EXPECT_EQ(info_a.content_hash, info_b.content_hash);
+  EXPECT_EQ(info_a.rows, info_b.rows);
+  EXPECT_EQ(info_a.synthetic, info_b.synthetic);
+  EXPECT_EQ(info_a.quarantined, info_b.quarantined);
+  EXPECT_EQ(info_a.first_ns, info_b.first_ns);
+  EXPECT_EQ(info_a.last_ns, info_b.last_ns);
+  for (const CandleStore* s : {&a, &b}) {
+    const auto again = s->recompute("BTCUSDT", Timeframe::m1).value();
+    EXPECT_EQ(again.content_hash, info_a.content_hash);
+    EXPECT_EQ(again.rows, info_a.rows);
+    EXPECT_EQ(again.quarantined, info_a.quarantined);
+  }
+  EXPECT_EQ(scan_all(a, "BTCUSDT"), scan_all(b, "BTCUSDT"));
+  std::vector<QuarantinedRow> qa, qb;
+  ASSERT_TRUE(a.scan_quarantine("BTCUSDT", Timeframe::m1, [&](const QuarantinedRow& q) {
+    qa.push_back(q);
+    return true;
+  }));
+  ASSERT_TRUE(b.scan_quarantine("BTCUSDT", Timeframe::m1, [&](const QuarantinedRow& q) {
+    qb.push_back(q);
+    return true;
+  }));
+  EXPECT_EQ(qa, qb);
+  EXPECT_EQ(a.list().value().size(), b.list().value().size());
+}
+
+TEST(CandleStore, AFirstImportStoresWhatAMergedImportStores) {
+  TempDir dir;
+  const auto rows = big_series(20'000);
+  const auto bad = some_quarantine();
+  auto ingested = open_store(dir.sub("ingested"));
+  auto first = ingested->put("BTCUSDT", Timeframe::m1, rows, bad);
+  ASSERT_TRUE(first.has_value()) << first.error().message;
+  EXPECT_EQ(first->added, 20'000u);
+  EXPECT_EQ(first->unchanged, 0u);
+  EXPECT_EQ(first->quarantine_added, 2u);
+  EXPECT_EQ(first->series.rows, 20'000u);
+  EXPECT_EQ(first->series.synthetic, (20'000u + 96) / 97);
+  EXPECT_EQ(first->series.quarantined, 2u);
+  EXPECT_EQ(ingested->info("BTCUSDT", Timeframe::m1).value().value().content_hash, first->series.content_hash);
+
+  // The same rows through the merge: one candle stored first, so the
+  // second put finds the series not empty.
+  auto merged = open_store(dir.sub("merged"));
+  ASSERT_TRUE(merged->put("BTCUSDT", Timeframe::m1, std::span(rows).subspan(19'999)));
+  auto second = merged->put("BTCUSDT", Timeframe::m1, rows, bad);
+  ASSERT_TRUE(second.has_value()) << second.error().message;
+  EXPECT_EQ(second->added, 19'999u);
+  EXPECT_EQ(second->unchanged, 1u);
+  EXPECT_EQ(second->series.content_hash, first->series.content_hash);
+  expect_same_series(*ingested, *merged);
+
+  // No table file is left behind, and the data survives reopening.
+  EXPECT_FALSE(std::filesystem::exists(dir.sub("ingested") + "/ingest") &&
+               !std::filesystem::is_empty(dir.sub("ingested") + "/ingest"));
+  ingested.reset();
+  auto reopened = open_store(dir.sub("ingested"), true);
+  expect_same_series(*reopened, *merged);
+}
+
+TEST(CandleStore, AnImportOverAnIngestedSeriesMergesAndStaysIdempotent) {
+  TempDir dir;
+  const auto rows = big_series(30'000);
+  auto store = open_store(dir.str());
+  const std::span all(rows);
+  auto first = store->put("BTCUSDT", Timeframe::m1, all.first(20'000));
+  ASSERT_TRUE(first.has_value()) << first.error().message;
+  // Overlapping: the last 5,000 are there, the next 10,000 are new.
+  auto overlap = store->put("BTCUSDT", Timeframe::m1, all.subspan(15'000));
+  ASSERT_TRUE(overlap.has_value()) << overlap.error().message;
+  EXPECT_EQ(overlap->added, 10'000u);
+  EXPECT_EQ(overlap->unchanged, 5'000u);
+  EXPECT_EQ(overlap->series.rows, 30'000u);
+  // Idempotent: the same rows again change nothing.
+  auto again = store->put("BTCUSDT", Timeframe::m1, rows);
+  ASSERT_TRUE(again.has_value()) << again.error().message;
+  EXPECT_EQ(again->added, 0u);
+  EXPECT_EQ(again->unchanged, 30'000u);
+  EXPECT_EQ(again->series.content_hash, overlap->series.content_hash);
+  // A different value is still a conflict that stores nothing.
+  std::vector<Candle> changed(rows.begin() + 100, rows.begin() + 200);
+  changed[50].close += 0.5;
+  auto conflict = store->put("BTCUSDT", Timeframe::m1, changed);
+  ASSERT_FALSE(conflict.has_value());
+  EXPECT_TRUE(conflict.error().conflict);
+  EXPECT_EQ(store->info("BTCUSDT", Timeframe::m1).value().value().content_hash, overlap->series.content_hash);
+
+  // The same result as one put of all the rows into an empty store.
+  TempDir other;
+  auto whole = open_store(other.str());
+  ASSERT_TRUE(whole->put("BTCUSDT", Timeframe::m1, rows));
+  expect_same_series(*store, *whole);
+}
+
+TEST(CandleStore, AFirstImportKeepsTheQuarantineAlreadyStored) {
+  TempDir dir;
+  auto store = open_store(dir.str());
+  const auto bad = some_quarantine();
+  ASSERT_TRUE(store->put_quarantine("BTCUSDT", Timeframe::m1, {&bad[0], 1}));
+  // Candles into a series that has a summary but no candles: ingested.
+  auto put = store->put("BTCUSDT", Timeframe::m1, minutes(1'000), bad);
+  ASSERT_TRUE(put.has_value()) << put.error().message;
+  EXPECT_EQ(put->added, 1'000u);
+  EXPECT_EQ(put->quarantine_added, 1u);
+  EXPECT_EQ(put->quarantine_unchanged, 1u);
+  EXPECT_EQ(put->series.quarantined, 2u);
+  const auto info = store->info("BTCUSDT", Timeframe::m1).value().value();
+  EXPECT_EQ(info.rows, 1'000u);
+  EXPECT_EQ(info.quarantined, 2u);
+  EXPECT_EQ(info.content_hash, store->recompute("BTCUSDT", Timeframe::m1).value().content_hash);
+  // Another series in the same store keeps its own summary.
+  ASSERT_TRUE(store->put("ETHUSDT", Timeframe::m1, minutes(10)));
+  EXPECT_EQ(store->info("BTCUSDT", Timeframe::m1).value().value().rows, 1'000u);
+  EXPECT_EQ(store->list().value().size(), 2u);
 }
 
 }  // namespace
