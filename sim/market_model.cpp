@@ -12,6 +12,7 @@
 #include <sstream>
 #include <vector>
 
+#include "actors/runtime/project_path.hpp"
 #include "actors/runtime/hash.hpp"
 
 namespace verity {
@@ -338,36 +339,8 @@ std::expected<MarketModelParams, std::string> parse_market_model(const std::stri
   return p;
 }
 
-std::expected<std::string, std::string> resolve_calibration_path(const std::string& path) {
-  namespace fs = std::filesystem;
-  std::error_code ec;
-  const fs::path given(path);
-  if (given.is_absolute()) {
-    if (fs::is_regular_file(given, ec)) return path;
-    return std::unexpected("market.calibration: " + path + " does not exist or is not a file");
-  }
-  std::vector<fs::path> tried;
-  tried.push_back(fs::current_path(ec) / given);
-  // The executable's folder and each folder above it: build dirs sit inside the source tree.
-  const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
-  if (!ec) {
-    for (fs::path dir = exe.parent_path(); !dir.empty(); dir = dir.parent_path()) {
-      const fs::path candidate = dir / given;
-      if (std::find(tried.begin(), tried.end(), candidate) == tried.end()) tried.push_back(candidate);
-      if (dir == dir.root_path()) break;
-    }
-  }
-  for (const auto& candidate : tried) {
-    if (fs::is_regular_file(candidate, ec)) return candidate.lexically_normal().string();
-  }
-  std::string places;
-  for (const auto& candidate : tried) places += (places.empty() ? "" : ", ") + candidate.lexically_normal().string();
-  return std::unexpected("market.calibration: " + path + " not found; looked at " + places +
-                         ". Run from the project root or give an absolute path");
-}
-
 std::expected<LoadedMarketModel, std::string> load_market_model(const std::string& path) {
-  auto resolved = resolve_calibration_path(path);
+  auto resolved = resolve_project_path(path, "market.calibration", PathKind::file);
   if (!resolved) return std::unexpected(resolved.error());
   std::ifstream in(*resolved, std::ios::binary);
   std::stringstream ss;

@@ -94,13 +94,8 @@ struct LoadedMarketModel {
   MarketModelParams params;
 };
 
-/// Finds `path`: as given if absolute; else relative to the current directory,
-/// then to each folder above the running executable (so a binary in
-/// build/ or build/tests/ finds scenarios/ in the source tree). The error
-/// names every place looked.
-std::expected<std::string, std::string> resolve_calibration_path(const std::string& path);
 
-/// resolve_calibration_path, then parse_market_model.
+/// Finds `path` (resolve_project_path), then parse_market_model.
 std::expected<LoadedMarketModel, std::string> load_market_model(const std::string& path);
 
 }  // namespace verity

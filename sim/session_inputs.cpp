@@ -2,8 +2,10 @@
 
 #include <set>
 
+#include "actors/execution/execution_metrics.hpp"
 #include "actors/feed/candle_store.hpp"
 #include "actors/feed/timeframe.hpp"
+#include "actors/runtime/project_path.hpp"
 #include "sim/market_generator.hpp"
 #include "sim/market_model.hpp"
 
@@ -123,7 +125,16 @@ std::expected<std::vector<std::string>, std::string> split_symbols(const std::st
 }
 
 std::expected<SessionInputs, std::string> make_session_inputs(const Config& config, const PrngStreams& streams) {
-  return config.session.source == "store" ? from_store(config) : from_generator(config, streams);
+  auto in = config.session.source == "store" ? from_store(config) : from_generator(config, streams);
+  if (!in) return in;
+  // The execution metrics version the session runs with (execution.metrics):
+  // an unknown version fails here, naming the versions there are.
+  auto dir = resolve_project_path(kExecutionMetricsDir, "execution.metrics", PathKind::directory);
+  if (!dir) return std::unexpected(dir.error());
+  auto metrics = load_execution_metrics(*dir, config.execution.metrics);
+  if (!metrics) return std::unexpected(metrics.error());
+  in->data_sources.push_back({"execution-metrics:" + metrics->version, hash128(to_json_text(*metrics))});
+  return in;
 }
 
 }  // namespace verity

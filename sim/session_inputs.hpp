@@ -25,6 +25,8 @@ struct SessionInputs {
 /// session.source "store": the candles of each of session.symbols at
 /// session.timeframe in [session.from, session.to) from the store in
 /// data.dir, merged by close time; a missing series is an error naming it.
+/// Either way the execution metrics version named by execution.metrics is
+/// loaded and listed as a data source.
 std::expected<SessionInputs, std::string> make_session_inputs(const Config& config, const PrngStreams& streams);
 
 /// "BTCUSDT, ETHUSDT" -> {"BTCUSDT", "ETHUSDT"}: trimmed, empty items refused.

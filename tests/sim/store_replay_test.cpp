@@ -3,6 +3,7 @@
 // session id, and clear errors for what is not there.
 #include <gtest/gtest.h>
 
+#include "actors/execution/execution_metrics.hpp"
 #include "actors/feed/candle_store.hpp"
 #include "actors/runtime/calendar.hpp"
 #include "actors/runtime/journal_reader.hpp"
@@ -90,9 +91,10 @@ TEST_F(StoreReplay, MergesSymbolsByCloseTimeThenSymbolAndIsDeterministic) {
 
   // The manifest names both series with their content hashes.
   const auto& sources = reader->manifest().data_sources;
-  ASSERT_EQ(sources.size(), 2u);
+  ASSERT_EQ(sources.size(), 3u);
   EXPECT_EQ(sources[0].name, "store:ETHUSDT/1m");
   EXPECT_EQ(sources[1].name, "store:BTCUSDT/1m");
+  EXPECT_TRUE(sources[2].name.starts_with("execution-metrics:")) << sources[2].name;
 
   // Same config, same store: the same run.
   MemoryStore again;
@@ -160,6 +162,56 @@ TEST_F(StoreReplay, MissingDataIsAClearError) {
   nowhere.data.dir = dir_.sub("nothing-here");
   MemoryStore j3;
   EXPECT_FALSE(run_sim(nowhere, j3, "test").has_value());
+}
+
+}  // namespace
+}  // namespace verity
+
+namespace verity {
+namespace {
+
+TEST(ExecutionMetricsSelection, TheSessionNamesTheVersionItRunsWith) {
+  Config c;
+  c.log.level = "off";
+  c.session.bars = 50;
+  MemoryStore journal;
+  auto r = run_sim(c, journal, "test");
+  ASSERT_TRUE(r.has_value()) << r.error();
+  auto reader = JournalReader::open(journal, r->session);
+  ASSERT_TRUE(reader.has_value());
+  bool named = false;
+  for (const auto& d : reader->manifest().data_sources) named = named || d.name.starts_with("execution-metrics:");
+  EXPECT_TRUE(named);
+
+  // Naming the version "latest" points at runs on the same metrics (the same
+  // data source, by content hash) to the same outcome. The config text
+  // differs, so it is another session id, as any config change is.
+  auto versions = list_metrics_versions(VERITY_SOURCE_DIR "/scenarios/execution");
+  ASSERT_FALSE(versions.empty());
+  c.execution.metrics = versions.back();
+  MemoryStore pinned;
+  auto same = run_sim(c, pinned, "test");
+  ASSERT_TRUE(same.has_value()) << same.error();
+  EXPECT_EQ(same->messages, r->messages);
+  EXPECT_EQ(same->equity_end_usd, r->equity_end_usd);
+  auto pinned_reader = JournalReader::open(pinned, same->session);
+  ASSERT_TRUE(pinned_reader.has_value());
+  EXPECT_EQ(pinned_reader->manifest().data_sources.back().name, reader->manifest().data_sources.back().name);
+  EXPECT_EQ(pinned_reader->manifest().data_sources.back().hash, reader->manifest().data_sources.back().hash);
+}
+
+TEST(ExecutionMetricsSelection, AnUnknownVersionIsAnErrorNamingTheVersionsThereAre) {
+  Config c;
+  c.log.level = "off";
+  c.session.bars = 10;
+  c.execution.metrics = "1999-01-01.1";
+  MemoryStore journal;
+  auto r = run_sim(c, journal, "test");
+  ASSERT_FALSE(r.has_value());
+  EXPECT_NE(r.error().find("1999-01-01.1"), std::string::npos) << r.error();
+  const auto versions = list_metrics_versions(VERITY_SOURCE_DIR "/scenarios/execution");
+  ASSERT_FALSE(versions.empty());
+  EXPECT_NE(r.error().find(versions.front()), std::string::npos) << r.error();
 }
 
 }  // namespace

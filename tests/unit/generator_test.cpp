@@ -307,8 +307,9 @@ TEST(MarketModel, SimRecordsTheCalibrationHashInTheManifest) {
   auto reader = JournalReader::open(store, r->session);
   ASSERT_TRUE(reader.has_value()) << reader.error();
   const auto& sources = reader->manifest().data_sources;
-  ASSERT_EQ(sources.size(), 1u);
+  ASSERT_EQ(sources.size(), 2u);  // the calibration, then the execution metrics version
   EXPECT_EQ(sources[0].name, "generator:calibrated " + c.market.calibration);
+  EXPECT_TRUE(sources[1].name.starts_with("execution-metrics:")) << sources[1].name;
   EXPECT_EQ(sources[0].hash, load_market_model(c.market.calibration)->content_hash);
 }
 
