@@ -1,5 +1,6 @@
 // `verity sim`: one seeded session over the market generator, journaled.
 #include <cstdio>
+#include <iterator>
 
 #include "actors/runtime/config.hpp"
 #include "actors/runtime/log.hpp"
@@ -12,30 +13,37 @@ namespace verity::app {
 
 namespace {
 
+/// Each flag sets one config key; this table is the only place that pairs them.
+struct FlagKey {
+  const char* flag;
+  const char* key;
+  const char* help;
+};
+constexpr FlagKey kFlags[] = {
+    {"--seed", "session.seed", "root seed"},
+    {"--bars", "session.bars", "bars to generate (at most, with --source store)"},
+    {"--journal", "journal.dir", "journal folder"},
+    {"--level", "journal.level", "journal level: full, inputs or hash"},
+    {"--durability", "journal.durability", "synced, async or off"},
+    {"--log-level", "log.level", "trace, debug, info, warn, error or off"},
+    {"--source", "session.source", "generator, or store: replay imported candles"},
+    {"--symbols", "session.symbols", "symbols to replay, comma-separated, merged by time"},
+    {"--timeframe", "session.timeframe", "timeframe of the stored candles"},
+    {"--from", "session.from", "first candle to replay, ISO 8601 UTC"},
+    {"--to", "session.to", "replay candles opening before this time"},
+    {"--data", "data.dir", "candle store folder"},
+};
+
 struct SimArgs {
   std::string config_path;
-  std::vector<ConfigOverride> overrides;
-  std::string seed, bars, journal, level, durability, log_level;
-  std::string source, symbols, timeframe, from, to, data;
+  std::string values[std::size(kFlags)];  // as typed; empty when not given
 };
 
 int run_sim_command(const SimArgs& a) {
   std::vector<ConfigOverride> overrides;
-  auto flag = [&](const std::string& value, const char* key, const char* origin) {
-    if (!value.empty()) overrides.push_back({key, value, origin});
-  };
-  flag(a.seed, "session.seed", "--seed");
-  flag(a.bars, "session.bars", "--bars");
-  flag(a.journal, "journal.dir", "--journal");
-  flag(a.level, "journal.level", "--level");
-  flag(a.durability, "journal.durability", "--durability");
-  flag(a.log_level, "log.level", "--log-level");
-  flag(a.source, "session.source", "--source");
-  flag(a.symbols, "session.symbols", "--symbols");
-  flag(a.timeframe, "session.timeframe", "--timeframe");
-  flag(a.from, "session.from", "--from");
-  flag(a.to, "session.to", "--to");
-  flag(a.data, "data.dir", "--data");
+  for (std::size_t i = 0; i < std::size(kFlags); ++i) {
+    if (!a.values[i].empty()) overrides.push_back({kFlags[i].key, a.values[i], kFlags[i].flag});
+  }
   auto config = load_config(a.config_path, overrides, verity_environment());
   if (!config) {
     std::fprintf(stderr, "verity sim: %s\n", config.error().c_str());
@@ -78,18 +86,9 @@ void add_sim(CLI::App& app, std::function<int()>& run) {
       "then these flags. `verity config --keys` lists every key.");
   cmd->add_option("--config", args->config_path, "TOML config file")->check(CLI::ExistingFile);
   // Values are validated by the config layer, which names the key and range.
-  cmd->add_option("--seed", args->seed, "root seed (session.seed)");
-  cmd->add_option("--bars", args->bars, "bars to generate (session.bars)");
-  cmd->add_option("--journal", args->journal, "journal folder (journal.dir)");
-  cmd->add_option("--level", args->level, "journal level: full, inputs or hash (journal.level)");
-  cmd->add_option("--durability", args->durability, "synced, async or off (journal.durability)");
-  cmd->add_option("--log-level", args->log_level, "trace, debug, info, warn, error or off (log.level)");
-  cmd->add_option("--source", args->source, "generator, or store: replay imported candles (session.source)");
-  cmd->add_option("--symbols", args->symbols, "symbols to replay, comma-separated, merged by time (session.symbols)");
-  cmd->add_option("--timeframe", args->timeframe, "timeframe of the stored candles (session.timeframe)");
-  cmd->add_option("--from", args->from, "first candle to replay, ISO 8601 UTC (session.from)");
-  cmd->add_option("--to", args->to, "replay candles opening before this time (session.to)");
-  cmd->add_option("--data", args->data, "candle store folder (data.dir)");
+  for (std::size_t i = 0; i < std::size(kFlags); ++i) {
+    cmd->add_option(kFlags[i].flag, args->values[i], std::string(kFlags[i].help) + " (" + kFlags[i].key + ")");
+  }
   cmd->callback([&run, args] { run = [args] { return run_sim_command(*args); }; });
 }
 

@@ -389,16 +389,6 @@ bool looks_epoch(std::string_view f) {
   return std::all_of(f.begin(), f.end(), [](char c) { return (c >= '0' && c <= '9') || c == '.'; });
 }
 
-bool digits_at(std::string_view s, std::size_t pos, std::size_t n, int& out) {
-  if (pos + n > s.size()) return false;
-  out = 0;
-  for (std::size_t i = pos; i < pos + n; ++i) {
-    if (s[i] < '0' || s[i] > '9') return false;
-    out = out * 10 + (s[i] - '0');
-  }
-  return true;
-}
-
 bool valid_date(int y, int m, int d) {
   return m >= 1 && m <= 12 && d >= 1 && static_cast<unsigned>(d) <= days_in_month(y, static_cast<unsigned>(m));
 }
@@ -409,26 +399,27 @@ bool valid_date(int y, int m, int d) {
 std::optional<std::int64_t> parse_iso_time(std::string_view s) {
   s = trim(s);
   int y, mo, d, h = 0, mi = 0, sec = 0;
-  if (s.size() < 10 || !digits_at(s, 0, 4, y) || s[4] != '-' || !digits_at(s, 5, 2, mo) || s[7] != '-' ||
-      !digits_at(s, 8, 2, d) || !valid_date(y, mo, d)) {
+  if (s.size() < 10 || !read_digits(s, 0, 4, y) || s[4] != '-' || !read_digits(s, 5, 2, mo) || s[7] != '-' ||
+      !read_digits(s, 8, 2, d) || !valid_date(y, mo, d)) {
     return std::nullopt;
   }
   std::size_t pos = 10;
   std::int64_t frac_ns = 0;
   if (pos < s.size() && (s[pos] == 'T' || s[pos] == ' ')) {
     // CryptoDataDownload's hourly files: "2019-10-17 09-AM", 12-hour clock.
-    if (s.size() == pos + 6 && digits_at(s, pos + 1, 2, h) && s[pos + 3] == '-' &&
+    if (s.size() == pos + 6 && read_digits(s, pos + 1, 2, h) && s[pos + 3] == '-' &&
         (s.substr(pos + 4) == "AM" || s.substr(pos + 4) == "PM")) {
       if (h < 1 || h > 12) return std::nullopt;
       h = h % 12 + (s[pos + 4] == 'P' ? 12 : 0);
       pos = s.size();
     } else {
-      if (!digits_at(s, pos + 1, 2, h) || pos + 3 >= s.size() || s[pos + 3] != ':' || !digits_at(s, pos + 4, 2, mi)) {
+      if (!read_digits(s, pos + 1, 2, h) || pos + 3 >= s.size() || s[pos + 3] != ':' ||
+          !read_digits(s, pos + 4, 2, mi)) {
         return std::nullopt;
       }
       pos += 6;
       if (pos < s.size() && s[pos] == ':') {
-        if (!digits_at(s, pos + 1, 2, sec)) return std::nullopt;
+        if (!read_digits(s, pos + 1, 2, sec)) return std::nullopt;
         pos += 3;
         if (pos < s.size() && (s[pos] == '.' || s[pos] == ',')) {
           ++pos;
@@ -453,9 +444,9 @@ std::optional<std::int64_t> parse_iso_time(std::string_view s) {
       pos = s.size();
     } else if (zone[0] == '+' || zone[0] == '-') {
       int oh = 0, om = 0;
-      if (!digits_at(zone, 1, 2, oh)) return std::nullopt;
-      if (zone.size() == 6 && zone[3] == ':' && digits_at(zone, 4, 2, om)) {
-      } else if (zone.size() == 5 && digits_at(zone, 3, 2, om)) {
+      if (!read_digits(zone, 1, 2, oh)) return std::nullopt;
+      if (zone.size() == 6 && zone[3] == ':' && read_digits(zone, 4, 2, om)) {
+      } else if (zone.size() == 5 && read_digits(zone, 3, 2, om)) {
       } else if (zone.size() != 3) {
         return std::nullopt;
       }
@@ -472,9 +463,9 @@ std::optional<std::int64_t> parse_iso_time(std::string_view s) {
 /// Lean daily bars: "YYYYMMDD HH:MM".
 std::optional<std::int64_t> parse_lean_daily_time(std::string_view s) {
   int y, mo, d, h, mi;
-  if (s.size() != 14 || !digits_at(s, 0, 4, y) || !digits_at(s, 4, 2, mo) || !digits_at(s, 6, 2, d) || s[8] != ' ' ||
-      !digits_at(s, 9, 2, h) || s[11] != ':' || !digits_at(s, 12, 2, mi) || !valid_date(y, mo, d) || h > 23 ||
-      mi > 59) {
+  if (s.size() != 14 || !read_digits(s, 0, 4, y) || !read_digits(s, 4, 2, mo) || !read_digits(s, 6, 2, d) ||
+      s[8] != ' ' || !read_digits(s, 9, 2, h) || s[11] != ':' || !read_digits(s, 12, 2, mi) ||
+      !valid_date(y, mo, d) || h > 23 || mi > 59) {
     return std::nullopt;
   }
   const std::int64_t days = days_from_civil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d));
@@ -486,7 +477,7 @@ std::optional<std::int64_t> lean_day_from_name(std::string_view name) {
   const std::size_t slash = name.find_last_of("/\\");
   if (slash != std::string_view::npos) name.remove_prefix(slash + 1);
   int y, mo, d;
-  if (name.size() < 9 || !digits_at(name, 0, 4, y) || !digits_at(name, 4, 2, mo) || !digits_at(name, 6, 2, d) ||
+  if (name.size() < 9 || !read_digits(name, 0, 4, y) || !read_digits(name, 4, 2, mo) || !read_digits(name, 6, 2, d) ||
       name[8] != '_' || !valid_date(y, mo, d)) {
     return std::nullopt;
   }

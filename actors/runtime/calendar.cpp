@@ -91,8 +91,7 @@ std::int64_t prague_midnight_ns(std::int64_t t_ns) {
   return (day * kDay - offset) * 1'000'000'000;
 }
 
-namespace {
-bool digits(std::string_view s, std::size_t pos, std::size_t n, int& out) {
+bool read_digits(std::string_view s, std::size_t pos, std::size_t n, int& out) {
   if (pos + n > s.size()) return false;
   out = 0;
   for (std::size_t i = pos; i < pos + n; ++i) {
@@ -102,12 +101,10 @@ bool digits(std::string_view s, std::size_t pos, std::size_t n, int& out) {
   return true;
 }
 
-}  // namespace
-
 std::optional<std::int64_t> parse_iso8601_ns(std::string_view s) {
   int y, mo, d, h = 0, mi = 0, sec = 0;
-  if (!digits(s, 0, 4, y) || s.size() < 10 || s[4] != '-' || !digits(s, 5, 2, mo) || s[7] != '-' ||
-      !digits(s, 8, 2, d)) {
+  if (!read_digits(s, 0, 4, y) || s.size() < 10 || s[4] != '-' || !read_digits(s, 5, 2, mo) || s[7] != '-' ||
+      !read_digits(s, 8, 2, d)) {
     return std::nullopt;
   }
   if (mo < 1 || mo > 12 || d < 1 || static_cast<unsigned>(d) > days_in_month(y, static_cast<unsigned>(mo))) {
@@ -116,8 +113,8 @@ std::optional<std::int64_t> parse_iso8601_ns(std::string_view s) {
   std::size_t pos = 10;
   std::int64_t frac_ns = 0;
   if (pos < s.size() && (s[pos] == 'T' || s[pos] == ' ')) {
-    if (!digits(s, pos + 1, 2, h) || pos + 3 >= s.size() || s[pos + 3] != ':' || !digits(s, pos + 4, 2, mi) ||
-        pos + 6 >= s.size() || s[pos + 6] != ':' || !digits(s, pos + 7, 2, sec)) {
+    if (!read_digits(s, pos + 1, 2, h) || pos + 3 >= s.size() || s[pos + 3] != ':' || !read_digits(s, pos + 4, 2, mi) ||
+        pos + 6 >= s.size() || s[pos + 6] != ':' || !read_digits(s, pos + 7, 2, sec)) {
       return std::nullopt;
     }
     if (h > 23 || mi > 59 || sec > 59) return std::nullopt;

@@ -18,6 +18,9 @@ std::int64_t floor_div(std::int64_t a, std::int64_t b);
 std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d);
 /// The proleptic Gregorian date of day `z` since 1970-01-01.
 void civil_from_days(std::int64_t z, std::int64_t& y, unsigned& m, unsigned& d);
+/// Reads exactly `n` decimal digits of `s` at `pos` into `out`; false if
+/// any is missing or not a digit. The building block of the date parsers.
+bool read_digits(std::string_view s, std::size_t pos, std::size_t n, int& out);
 /// 28 to 31; `m` is 1..12.
 unsigned days_in_month(std::int64_t y, unsigned m);
 /// 0 = Sunday ... 6 = Saturday.
