@@ -54,6 +54,7 @@ struct Envelope {
     controlCommand @20 :Control.ControlCommand;
     notification @21 :Control.Notification;
     timerTick @22 :Control.TimerTick;
+    challengeStatus @23 :Account.ChallengeStatus;
   }
 }
 

@@ -37,6 +37,15 @@ enum RejectReason {
   precision @11;
   venueUnavailable @12;
   noPosition @13;
+  unknownOrder @14;          # cancel or replace of an order the venue does not hold
+  challengeOver @15;         # the challenge attempt has passed or breached
+}
+
+# What an Order message asks of the venue.
+enum OrderAction {
+  new @0;
+  cancel @1;                 # cancel targetOrderId
+  replace @2;                # replace targetOrderId's qty and prices with this order's
 }
 
 struct OrderIntent {
@@ -60,6 +69,8 @@ struct RiskDecision {
   reason @3 :RejectReason;
   detail @4 :Text;
   intent @5 :OrderIntent;
+  worstLossUsd @6 :Float64;  # the entry's loss at its stop, costs and p90 slippage included
+  headroomUsd @7 :Float64;   # what new risk could lose before a guardrail, at decision time
 }
 
 struct Order {
@@ -78,6 +89,8 @@ struct Order {
   timeNs @12 :Int64;
   signalId @13 :UInt64;
   refPrice @14 :Float64;
+  action @15 :OrderAction;
+  targetOrderId @16 :UInt64; # cancel / replace: the order to act on
 }
 
 enum OrderStatus {

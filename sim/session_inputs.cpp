@@ -134,6 +134,7 @@ std::expected<SessionInputs, std::string> make_session_inputs(const Config& conf
   auto metrics = load_execution_metrics(*dir, config.execution.metrics);
   if (!metrics) return std::unexpected(metrics.error());
   in->data_sources.push_back({"execution-metrics:" + metrics->version, hash128(to_json_text(*metrics))});
+  in->metrics = std::make_shared<const ExecutionMetrics>(std::move(*metrics));
   return in;
 }
 

@@ -16,8 +16,11 @@
 
 namespace verity {
 
+struct ExecutionMetrics;
+
 struct SessionInputs {
   std::unique_ptr<BarSource> bars;
+  std::shared_ptr<const ExecutionMetrics> metrics;  // the version execution.metrics names
   std::vector<DataSourceInfo> data_sources;
 };
 

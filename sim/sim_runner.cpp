@@ -42,7 +42,7 @@ std::expected<SimResult, std::string> run_sim(const Config& config, JournalStore
 
   SimResult r;
   {
-    Graph graph(session, config);
+    Graph graph(session, config, inputs->metrics.get());
     Sequencer sequencer(session, graph, **writer);
     while (auto bar = inputs->bars->next()) {
       auto ok = sequencer.step<schema::Bar>(close_time_ns(*bar), [&](schema::Bar::Builder b) { fill_bar(b, *bar); });

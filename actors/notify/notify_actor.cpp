@@ -50,6 +50,20 @@ notify_actor::behavior_type notify_behavior(notify_actor::stateful_pointer<notif
                                  {"field", text_of(q.getField())},
                                  {"reason", text_of(q.getReason())}});
       },
+      [=](const Msg<schema::ChallengeStatus>& in) {
+        auto c = in.get();
+        const bool breached = c.getState() == schema::ChallengeState::BREACHED;
+        w->session->log().event(breached ? LogLevel::warn : LogLevel::info, in.time_ns(), in.frame->seq(), "risk",
+                                "challenge_" + std::string(enum_name(c.getState())),
+                                {{"phase", c.getPhase()},
+                                 {"rule", text_of(c.getRule())},
+                                 {"equity_usd", c.getEquityUsd()},
+                                 {"reference_usd", c.getReferenceUsd()},
+                                 {"limit_usd", c.getLimitUsd()},
+                                 {"loss_usd", c.getLossUsd()},
+                                 {"trading_days", c.getTradingDays()},
+                                 {"detail", text_of(c.getDetail())}});
+      },
       [=](const Msg<schema::Notification>& in) {
         auto n = in.get();
         w->session->log().event(LogLevel::info, in.time_ns(), in.frame->seq(), "notify", text_of(n.getEvent()),

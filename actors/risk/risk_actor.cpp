@@ -20,7 +20,8 @@ struct risk_state {
 namespace {
 risk_actor::behavior_type risk_behavior(risk_actor::stateful_pointer<risk_state> self, const Wiring* w) {
   self->state.engine.emplace(w->config->risk, w->config->portfolio.initial_balance_usd,
-                             w->config->execution.worst_cost_per_side_bps());
+                             w->config->execution.worst_cost_per_side_bps(),
+                             w->config->ftmo.guard_daily_loss_pct);
   return {
       [=](const Msg<schema::Signal>& in) {
         Session& s = *w->session;

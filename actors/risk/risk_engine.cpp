@@ -19,12 +19,13 @@ RiskVerdict reject(schema::RejectReason reason, std::string detail) {
 }
 }  // namespace
 
-RiskEngine::RiskEngine(const RiskConfig& c, double initial_balance_usd, double cost_per_side_bps)
+RiskEngine::RiskEngine(const RiskConfig& c, double initial_balance_usd, double cost_per_side_bps,
+                       double daily_limit_pct)
     : risk_per_trade_pct_(c.risk_per_trade_pct),
       max_position_usd_(c.max_position_usd),
       min_notional_usd_(c.min_notional_usd),
       cost_per_side_(cost_per_side_bps / 1e4),
-      daily_limit_usd_(c.max_daily_loss_pct / 100.0 * initial_balance_usd),
+      daily_limit_usd_(daily_limit_pct / 100.0 * initial_balance_usd),
       kill_switch_(c.kill_switch),
       day_start_balance_usd_(initial_balance_usd) {
   account_.balance_usd = account_.equity_usd = initial_balance_usd;

@@ -52,7 +52,8 @@ class RiskEngine {
  public:
   /// `cost_per_side_bps`: the worst trading cost of one fill (half spread,
   /// slippage and taker fee), counted on entry and exit in the loss at the stop.
-  RiskEngine(const RiskConfig& config, double initial_balance_usd, double cost_per_side_bps = 0.0);
+  RiskEngine(const RiskConfig& config, double initial_balance_usd, double cost_per_side_bps = 0.0,
+             double daily_limit_pct = 4.5);
 
   void on_account(const AccountView& account);
   void set_kill_switch(bool on) { kill_switch_ = on; }

@@ -122,10 +122,92 @@ const std::vector<Key>& key_table() {
        at([](Config& c) -> auto& { return c.risk.risk_per_trade_pct; })},
       {"risk.max_position_usd", Type::real, 1, 1e12, {}, "largest position notional, USD",
        at([](Config& c) -> auto& { return c.risk.max_position_usd; })},
-      {"risk.max_daily_loss_pct", Type::real, 0.1, 100, {}, "daily loss limit, percent of initial balance, against the balance at Prague midnight",
-       at([](Config& c) -> auto& { return c.risk.max_daily_loss_pct; })},
       {"risk.min_notional_usd", Type::real, 0, 1e9, {}, "smallest order notional, USD",
        at([](Config& c) -> auto& { return c.risk.min_notional_usd; })},
+      {"risk.rate_limit_per_hour", Type::integer, 0, 1000, {}, "new entries allowed per rolling hour (low and medium tiers)",
+       at([](Config& c) -> auto& { return c.risk.rate_limit_per_hour; })},
+      {"risk.rate_limit_high_per_hour", Type::integer, 0, 1000, {}, "new entries allowed per rolling hour for the high tier",
+       at([](Config& c) -> auto& { return c.risk.rate_limit_high_per_hour; })},
+      {"risk.backoff_losses", Type::integer, 1, 100, {}, "losing closes within backoff_window_min that start a backoff",
+       at([](Config& c) -> auto& { return c.risk.backoff_losses; })},
+      {"risk.backoff_window_min", Type::integer, 1, 100000, {}, "backoff window, minutes",
+       at([](Config& c) -> auto& { return c.risk.backoff_window_min; })},
+      {"risk.backoff_risk_cut_pct", Type::real, 0, 100, {}, "risk per trade is cut by this percentage during a backoff",
+       at([](Config& c) -> auto& { return c.risk.backoff_risk_cut_pct; })},
+      {"risk.leverage_min", Type::real, 1, 100, {}, "leverage at confidence_low and below",
+       at([](Config& c) -> auto& { return c.risk.leverage_min; })},
+      {"risk.leverage_max", Type::real, 1, 100, {}, "leverage at confidence_high and above; linear in between",
+       at([](Config& c) -> auto& { return c.risk.leverage_max; })},
+      {"risk.confidence_low", Type::real, 0, 1, {}, "confidence of the lowest leverage",
+       at([](Config& c) -> auto& { return c.risk.confidence_low; })},
+      {"risk.confidence_high", Type::real, 0, 1, {}, "confidence of the highest leverage; above confidence_low",
+       at([](Config& c) -> auto& { return c.risk.confidence_high; })},
+      {"ftmo.variant", Type::choice, 0, 0, {"2step", "1step"}, "FTMO 2-Step (phase 1, then verification) or 1-Step",
+       at([](Config& c) -> auto& { return c.ftmo.variant; })},
+      {"ftmo.phases", Type::integer, 1, 2, {}, "2-Step phases an attempt runs: 1 (phase 1 only) or 2 (then verification)",
+       at([](Config& c) -> auto& { return c.ftmo.phases; })},
+      {"ftmo.profit_target_pct", Type::real, 0.01, 1000, {}, "profit target, percent of initial capital (phase 1 and 1-Step)",
+       at([](Config& c) -> auto& { return c.ftmo.profit_target_pct; })},
+      {"ftmo.verification_target_pct", Type::real, 0.01, 1000, {}, "profit target of the 2-Step verification, percent of initial capital",
+       at([](Config& c) -> auto& { return c.ftmo.verification_target_pct; })},
+      {"ftmo.max_daily_loss_pct", Type::real, 0.01, 100, {}, "max daily loss, percent of initial capital, on equity against the balance at Prague midnight",
+       at([](Config& c) -> auto& { return c.ftmo.max_daily_loss_pct; })},
+      {"ftmo.max_loss_pct", Type::real, 0.01, 100, {}, "max loss, percent of initial capital",
+       at([](Config& c) -> auto& { return c.ftmo.max_loss_pct; })},
+      {"ftmo.trailing_max_loss", Type::boolean, 0, 0, {}, "max loss trails the highest end-of-day balance (1-Step) instead of initial capital",
+       at([](Config& c) -> auto& { return c.ftmo.trailing_max_loss; })},
+      {"ftmo.min_trading_days", Type::integer, 0, 1000, {}, "Prague days with a fill needed to pass",
+       at([](Config& c) -> auto& { return c.ftmo.min_trading_days; })},
+      {"ftmo.best_day_max_share_pct", Type::real, 0, 100, {}, "best day at most this share of total profit; 0 turns the rule off",
+       at([](Config& c) -> auto& { return c.ftmo.best_day_max_share_pct; })},
+      {"ftmo.guard_daily_loss_pct", Type::real, 0.01, 100, {}, "internal guardrail on daily loss: new risk stops here; at most max_daily_loss_pct",
+       at([](Config& c) -> auto& { return c.ftmo.guard_daily_loss_pct; })},
+      {"ftmo.guard_max_loss_pct", Type::real, 0.01, 100, {}, "internal guardrail on total loss; at most max_loss_pct",
+       at([](Config& c) -> auto& { return c.ftmo.guard_max_loss_pct; })},
+      {"challenge.max_days", Type::integer, 1, 100000, {}, "an attempt not passed or breached after this many days expires",
+       at([](Config& c) -> auto& { return c.challenge.max_days; })},
+      {"challenge.gate_attempts", Type::integer, 1, 1000000, {}, "attempts the pass-rate gate looks at",
+       at([](Config& c) -> auto& { return c.challenge.gate_attempts; })},
+      {"challenge.gate_pass_rate_pct", Type::real, 0, 100, {}, "pass rate the gate needs, percent",
+       at([](Config& c) -> auto& { return c.challenge.gate_pass_rate_pct; })},
+      {"challenge.sample_curves", Type::integer, 0, 1000, {}, "attempts whose equity curves the report draws",
+       at([](Config& c) -> auto& { return c.challenge.sample_curves; })},
+      {"stress.flash_crash_at_min", Type::integer, -1, 1000000000.0, {}, "minutes from the first bar to a flash crash; -1: none",
+       at([](Config& c) -> auto& { return c.stress.flash_crash_at_min; })},
+      {"stress.flash_crash_drop_pct", Type::real, 0, 99, {}, "how far the flash crash falls, percent",
+       at([](Config& c) -> auto& { return c.stress.flash_crash_drop_pct; })},
+      {"stress.flash_crash_minutes", Type::integer, 1, 100000, {}, "minutes the fall takes",
+       at([](Config& c) -> auto& { return c.stress.flash_crash_minutes; })},
+      {"stress.flash_crash_recovery_minutes", Type::integer, 1, 100000, {}, "minutes the recovery takes",
+       at([](Config& c) -> auto& { return c.stress.flash_crash_recovery_minutes; })},
+      {"stress.vol_spike_at_min", Type::integer, -1, 1000000000.0, {}, "minutes from the first bar to a volatility spike; -1: none",
+       at([](Config& c) -> auto& { return c.stress.vol_spike_at_min; })},
+      {"stress.vol_spike_factor", Type::real, 1, 100, {}, "bar returns and ranges are scaled by this during the spike",
+       at([](Config& c) -> auto& { return c.stress.vol_spike_factor; })},
+      {"stress.vol_spike_minutes", Type::integer, 1, 1000000, {}, "minutes the spike lasts",
+       at([](Config& c) -> auto& { return c.stress.vol_spike_minutes; })},
+      {"stress.outage_at_min", Type::integer, -1, 1000000000.0, {}, "minutes from the first bar to a venue outage (no bars, no fills); -1: none",
+       at([](Config& c) -> auto& { return c.stress.outage_at_min; })},
+      {"stress.outage_minutes", Type::integer, 1, 1000000, {}, "minutes the outage lasts",
+       at([](Config& c) -> auto& { return c.stress.outage_minutes; })},
+      {"stress.feed_gaps", Type::integer, 0, 100000, {}, "seeded gaps dropped from the bar stream",
+       at([](Config& c) -> auto& { return c.stress.feed_gaps; })},
+      {"stress.feed_gap_minutes", Type::integer, 1, 100000, {}, "minutes each feed gap lasts",
+       at([](Config& c) -> auto& { return c.stress.feed_gap_minutes; })},
+      {"stress.latency_spike_at_min", Type::integer, -1, 1000000000.0, {}, "minutes from the first bar to a latency spike; -1: none",
+       at([](Config& c) -> auto& { return c.stress.latency_spike_at_min; })},
+      {"stress.latency_spike_ms", Type::integer, 0, 10000000.0, {}, "latency added to every order during the spike, ms",
+       at([](Config& c) -> auto& { return c.stress.latency_spike_ms; })},
+      {"stress.latency_spike_minutes", Type::integer, 1, 1000000, {}, "minutes the latency spike lasts",
+       at([](Config& c) -> auto& { return c.stress.latency_spike_minutes; })},
+      {"stress.reject_storm_at_min", Type::integer, -1, 1000000000.0, {}, "minutes from the first bar to a storm of venue rejections; -1: none",
+       at([](Config& c) -> auto& { return c.stress.reject_storm_at_min; })},
+      {"stress.reject_storm_minutes", Type::integer, 1, 1000000, {}, "minutes every order is rejected",
+       at([](Config& c) -> auto& { return c.stress.reject_storm_minutes; })},
+      {"stress.weekend_gap_pct", Type::real, 0, 90, {}, "each Monday opens this far from Friday's close (seeded direction); 0: no weekend gaps",
+       at([](Config& c) -> auto& { return c.stress.weekend_gap_pct; })},
+      {"stress.checks", Type::text, 0, 0, {}, "checks that must hold, comma-separated: guardrail, reconcile, no_crash",
+       at([](Config& c) -> auto& { return c.stress.checks; })},
       {"execution.metrics", Type::text, 0, 0, {}, "empirical spread/slippage metrics version, or \"latest\"",
        at([](Config& c) -> auto& { return c.execution.metrics; })},
       {"execution.taker_fee_bps", Type::real, 0, 1000, {}, "taker fee, basis points of notional",
@@ -136,6 +218,20 @@ const std::vector<Key>& key_table() {
        at([](Config& c) -> auto& { return c.execution.spread_bps; })},
       {"execution.slippage_bps", Type::real, 0, 1000, {}, "slippage on market orders, basis points",
        at([](Config& c) -> auto& { return c.execution.slippage_bps; })},
+      {"execution.cost_model", Type::choice, 0, 0, {"empirical", "fixed"}, "spread and slippage: drawn from the empirical metrics per pair and session, or the fixed bps below",
+       at([](Config& c) -> auto& { return c.execution.cost_model; })},
+      {"execution.participation_pct", Type::real, 0.01, 100, {}, "most of a bar's volume one order may fill, percent; the rest waits for later bars",
+       at([](Config& c) -> auto& { return c.execution.participation_pct; })},
+      {"execution.latency_ms", Type::real, 0, 1000000.0, {}, "mean order latency, ms (seeded exponential draws)",
+       at([](Config& c) -> auto& { return c.execution.latency_ms; })},
+      {"execution.latency_budget_ms", Type::real, 0, 10000000.0, {}, "a fill whose latency exceeds this pays p90 slippage",
+       at([](Config& c) -> auto& { return c.execution.latency_budget_ms; })},
+      {"execution.price_tick", Type::real, 1e-12, 1000000.0, {}, "price precision: limit and stop prices must be multiples",
+       at([](Config& c) -> auto& { return c.execution.price_tick; })},
+      {"execution.qty_step", Type::real, 1e-12, 1000000.0, {}, "quantity precision: order sizes must be multiples",
+       at([](Config& c) -> auto& { return c.execution.qty_step; })},
+      {"execution.max_leverage", Type::real, 1, 1000, {}, "venue margin: open notional at most equity times this",
+       at([](Config& c) -> auto& { return c.execution.max_leverage; })},
       {"portfolio.initial_balance_usd", Type::real, 1, 1e12, {}, "starting balance, USD",
        at([](Config& c) -> auto& { return c.portfolio.initial_balance_usd; })},
       {"log.level", Type::choice, 0, 0, {"trace", "debug", "info", "warn", "error", "off"}, "least severe log level written",
@@ -334,7 +430,7 @@ std::expected<void, std::string> apply_toml(Config& c, const std::string& path) 
     if (!table) {
       return std::unexpected("config: " + path + " line " + std::to_string(node.source().begin.line) + ": '" + sec +
                              "' must be a [section]; sections are session, journal, data, market, features, strategy, "
-                             "risk, execution, portfolio, log");
+                             "risk, ftmo, challenge, stress, execution, portfolio, log");
     }
     for (auto&& [name, value] : *table) {
       const std::string full = sec + "." + std::string(name.str());
@@ -367,10 +463,52 @@ std::expected<void, std::string> validate(const Config& c) {
                            ") is over 100x portfolio.initial_balance_usd; expected at most " +
                            format_real(100.0 * c.portfolio.initial_balance_usd));
   }
+  auto not_above = [](const char* a, double va, const char* b, double vb) -> std::expected<void, std::string> {
+    if (va <= vb) return {};
+    return std::unexpected(std::string("config: ") + a + " (" + format_real(va) + ") is above " + b + " (" +
+                           format_real(vb) + "); expected at most " + format_real(vb));
+  };
+  for (auto check : {not_above("ftmo.max_daily_loss_pct", c.ftmo.max_daily_loss_pct, "ftmo.max_loss_pct", c.ftmo.max_loss_pct),
+                     not_above("ftmo.guard_daily_loss_pct", c.ftmo.guard_daily_loss_pct, "ftmo.max_daily_loss_pct",
+                               c.ftmo.max_daily_loss_pct),
+                     not_above("ftmo.guard_max_loss_pct", c.ftmo.guard_max_loss_pct, "ftmo.max_loss_pct", c.ftmo.max_loss_pct),
+                     not_above("ftmo.guard_daily_loss_pct", c.ftmo.guard_daily_loss_pct, "ftmo.guard_max_loss_pct",
+                               c.ftmo.guard_max_loss_pct),
+                     not_above("risk.leverage_min", c.risk.leverage_min, "risk.leverage_max", c.risk.leverage_max)}) {
+    if (!check) return check;
+  }
+  if (c.risk.confidence_low >= c.risk.confidence_high) {
+    return std::unexpected("config: risk.confidence_low (" + format_real(c.risk.confidence_low) +
+                           ") must be below risk.confidence_high (" + format_real(c.risk.confidence_high) + ")");
+  }
+  if (c.ftmo.variant == "1step" && c.ftmo.phases != 1) {
+    return std::unexpected("config: ftmo.phases is " + std::to_string(c.ftmo.phases) +
+                           " but FTMO 1-Step has one phase; expected 1 with ftmo.variant \"1step\"");
+  }
+  for (std::string_view check : split_list(c.stress.checks)) {
+    if (check != "guardrail" && check != "reconcile" && check != "no_crash") {
+      return std::unexpected("config: stress.checks names '" + std::string(check) +
+                             "'; expected a comma-separated list of guardrail, reconcile, no_crash");
+    }
+  }
   return {};
 }
 
 }  // namespace
+
+std::vector<std::string_view> split_list(std::string_view text) {
+  std::vector<std::string_view> out;
+  while (!text.empty()) {
+    auto comma = text.find(',');
+    std::string_view item = text.substr(0, comma);
+    while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
+    while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
+    if (!item.empty()) out.push_back(item);
+    if (comma == std::string_view::npos) break;
+    text.remove_prefix(comma + 1);
+  }
+  return out;
+}
 
 bool is_storage_key(std::string_view path) {
   return path.starts_with("journal.") || path.starts_with("log.") || path == "data.dir";
@@ -403,7 +541,7 @@ std::expected<Config, std::string> load_config(const std::string& toml_path, con
     for (const auto& key : key_table()) {
       if (env_name(key.path) == name) k = &key;
     }
-    if (!k) return std::unexpected("config: unknown environment override " + name + "; names are VERITY_<SECTION>_<KEY>, e.g. VERITY_RISK_MAX_DAILY_LOSS_PCT");
+    if (!k) return std::unexpected("config: unknown environment override " + name + "; names are VERITY_<SECTION>_<KEY>, e.g. VERITY_FTMO_MAX_DAILY_LOSS_PCT");
     if (auto ok = set_from_text(c, *k, value, "environment " + name); !ok) return std::unexpected(ok.error());
   }
   for (const auto& o : overrides) {

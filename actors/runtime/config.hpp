@@ -80,12 +80,70 @@ struct StrategyConfig {
   double confidence = 0.55;
 };
 
+/// Pre-trade risk beyond the FTMO limits (DESIGN.md, "risk").
 struct RiskConfig {
   bool kill_switch = false;
   double risk_per_trade_pct = 0.5;
   double max_position_usd = 50'000.0;
-  double max_daily_loss_pct = 5.0;  // of initial balance, against the Prague-midnight balance
   double min_notional_usd = 10.0;
+  std::int64_t rate_limit_per_hour = 10;       // new entries per rolling hour, low and medium tiers
+  std::int64_t rate_limit_high_per_hour = 5;   // the high tier's own budget
+  std::int64_t backoff_losses = 2;             // this many losing closes ...
+  std::int64_t backoff_window_min = 60;        // ... within this window start a backoff
+  double backoff_risk_cut_pct = 50.0;          // risk per trade is cut by this share while it lasts
+  double leverage_min = 1.0;                   // at confidence_low and below
+  double leverage_max = 5.0;                   // at confidence_high and above
+  double confidence_low = 0.55;
+  double confidence_high = 0.85;
+};
+
+/// The prop-firm challenge the risk engine enforces (DESIGN.md, "FTMO
+/// rules"). Defaults are FTMO 2-Step; a 1-Step scenario sets daily loss 3,
+/// trailing_max_loss and best_day_max_share_pct 50.
+struct FtmoConfig {
+  std::string variant = "2step";            // 2step | 1step
+  std::int64_t phases = 2;                  // 2step: 1 = phase 1 only, 2 = phase 1 then verification
+  double profit_target_pct = 10.0;          // phase 1 (and 1-Step)
+  double verification_target_pct = 5.0;     // 2-Step verification
+  double max_daily_loss_pct = 5.0;          // of initial capital, on equity against the Prague-midnight balance
+  double max_loss_pct = 10.0;               // of initial capital
+  bool trailing_max_loss = false;           // from the highest end-of-day balance (1-Step)
+  std::int64_t min_trading_days = 4;
+  double best_day_max_share_pct = 0.0;      // 0: no best-day rule (1-Step: 50)
+  double guard_daily_loss_pct = 4.5;        // internal guardrails: new risk stops here
+  double guard_max_loss_pct = 9.0;
+};
+
+/// A batch of seeded challenge attempts (verity challenge).
+struct ChallengeConfig {
+  std::int64_t max_days = 30;               // an attempt still running after this many days expires
+  std::int64_t gate_attempts = 20;          // the seed plan's gate: at least gate_pass_rate_pct ...
+  double gate_pass_rate_pct = 70.0;         // ... of gate_attempts attempts pass
+  std::int64_t sample_curves = 8;           // attempts whose equity curves the report draws
+};
+
+/// Scripted market and venue stress, in minutes from an attempt's first bar
+/// (-1: off). Bar-side events reshape the bars the feed sees; venue-side
+/// events change what the simulated venue does.
+struct StressConfig {
+  std::int64_t flash_crash_at_min = -1;
+  double flash_crash_drop_pct = 20.0;
+  std::int64_t flash_crash_minutes = 5;
+  std::int64_t flash_crash_recovery_minutes = 60;
+  std::int64_t vol_spike_at_min = -1;
+  double vol_spike_factor = 5.0;
+  std::int64_t vol_spike_minutes = 1440;
+  std::int64_t outage_at_min = -1;          // no bars and no fills
+  std::int64_t outage_minutes = 30;
+  std::int64_t feed_gaps = 0;               // seeded gaps in the bar stream
+  std::int64_t feed_gap_minutes = 10;
+  std::int64_t latency_spike_at_min = -1;
+  std::int64_t latency_spike_ms = 2000;
+  std::int64_t latency_spike_minutes = 60;
+  std::int64_t reject_storm_at_min = -1;    // every order is rejected
+  std::int64_t reject_storm_minutes = 30;
+  double weekend_gap_pct = 0.0;             // each Monday opens this far from Friday's close (seeded sign); 0: off
+  std::string checks = "guardrail,reconcile,no_crash";
 };
 
 struct ExecutionConfig {
@@ -94,11 +152,19 @@ struct ExecutionConfig {
   std::string metrics = "latest";
   double taker_fee_bps = 4.0;
   double maker_fee_bps = 2.0;
-  double spread_bps = 1.0;
+  double spread_bps = 1.0;                  // cost_model fixed, or a pair without metrics
   double slippage_bps = 0.5;
+  std::string cost_model = "empirical";     // empirical | fixed
+  double participation_pct = 10.0;          // most of a bar's volume one order may take
+  double latency_ms = 50.0;                 // mean order latency (seeded exponential draws)
+  double latency_budget_ms = 250.0;         // past it, a fill pays p90 slippage
+  double price_tick = 0.01;                 // prices must be multiples of it
+  double qty_step = 0.00001;                // quantities must be multiples of it
+  double max_leverage = 5.0;                // the venue's margin: open notional <= equity x this
 
-  /// The most one fill can cost, in bps of notional: half the spread, the
-  /// slippage and the taker fee. Risk counts it on entry and exit.
+  /// The most one fill can cost, in bps of notional with the fixed cost
+  /// model: half the spread, the slippage and the taker fee. Risk counts it
+  /// on entry and exit; with empirical costs risk uses the pair's p90s.
   double worst_cost_per_side_bps() const { return spread_bps / 2.0 + slippage_bps + taker_fee_bps; }
 };
 
@@ -118,6 +184,9 @@ struct Config {
   FeaturesConfig features;
   StrategyConfig strategy;
   RiskConfig risk;
+  FtmoConfig ftmo;
+  ChallengeConfig challenge;
+  StressConfig stress;
   ExecutionConfig execution;
   PortfolioConfig portfolio;
   LogConfig log;
@@ -141,6 +210,9 @@ std::expected<Config, std::string> load_config(const std::string& toml_path, con
 
 /// The VERITY_* variables of this process, for load_config.
 std::map<std::string, std::string> verity_environment();
+
+/// "a, b,,c " -> {"a", "b", "c"}: trimmed, empty items skipped.
+std::vector<std::string_view> split_list(std::string_view text);
 
 /// True for keys that only say where and how much is stored or logged.
 bool is_storage_key(std::string_view path);

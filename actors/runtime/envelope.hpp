@@ -47,7 +47,8 @@ inline constexpr std::size_t kChecksumOffset = 16;
   X(ModelUpdate, MODEL_UPDATE)             \
   X(ControlCommand, CONTROL_COMMAND)       \
   X(Notification, NOTIFICATION)            \
-  X(TimerTick, TIMER_TICK)
+  X(TimerTick, TIMER_TICK)                 \
+  X(ChallengeStatus, CHALLENGE_STATUS)
 
 /// Maps a payload type to its place in the envelope union.
 template <class T>

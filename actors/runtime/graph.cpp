@@ -18,9 +18,11 @@ struct Graph::System {
       dynamic_cast<caf::scheduler::test_coordinator&>(system.scheduler());
 };
 
-Graph::Graph(Session& session, const Config& config) : system_(std::make_unique<System>()) {
+Graph::Graph(Session& session, const Config& config, const ExecutionMetrics* metrics)
+    : system_(std::make_unique<System>()) {
   wiring_.session = &session;
   wiring_.config = &config;
+  wiring_.metrics = metrics;
   auto& sys = system_->system;
   const Wiring* w = &wiring_;
   // Spawned downstream first; handles are read only when messages flow.

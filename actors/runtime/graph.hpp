@@ -22,7 +22,8 @@ struct DeterministicConfig : caf::actor_system_config {
 
 class Graph {
  public:
-  Graph(Session& session, const Config& config);
+  /// `metrics`: the execution metrics the session loaded (null: fixed costs).
+  Graph(Session& session, const Config& config, const ExecutionMetrics* metrics = nullptr);
   ~Graph();
   Graph(const Graph&) = delete;
   Graph& operator=(const Graph&) = delete;

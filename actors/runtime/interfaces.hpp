@@ -42,15 +42,18 @@ using execution_actor = caf::typed_actor<takes<schema::Bar>, takes<schema::Order
 using portfolio_actor = caf::typed_actor<takes<schema::Bar>, takes<schema::ExecutionReport>>;
 /// The outbound sink: logs in sim, Telegram in live.
 using notify_actor = caf::typed_actor<takes<schema::RiskDecision>, takes<schema::ExecutionReport>,
-                                      takes<schema::Quarantine>, takes<schema::Notification>>;
+                                      takes<schema::Quarantine>, takes<schema::Notification>,
+                                      takes<schema::ChallengeStatus>>;
 
 class Session;
 struct Config;
+struct ExecutionMetrics;
 
 /// Handles of one session's actors, filled after all are spawned.
 struct Wiring {
   Session* session = nullptr;
   const Config* config = nullptr;
+  const ExecutionMetrics* metrics = nullptr;  // the empirical costs the venue draws from; may be null
   feed_actor feed;
   features_actor features;
   model_actor model;

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <array>
+#include <functional>
 #include <vector>
 
 #include "actors/runtime/envelope.hpp"
@@ -17,7 +18,7 @@
 
 namespace verity {
 
-inline constexpr std::size_t kKindCount = static_cast<std::size_t>(Kind::TIMER_TICK) + 1;
+inline constexpr std::size_t kKindCount = static_cast<std::size_t>(Kind::CHALLENGE_STATUS) + 1;
 
 class Session {
  public:
@@ -55,6 +56,17 @@ class Session {
   /// The latest account snapshot sent, if any: what the run ended with.
   const FramePtr& last_account() const { return last_account_; }
 
+  /// Sees every message as it is made, after it is journaled: an in-process
+  /// reader of the same stream the journal holds (metrics, checks). It must
+  /// not send anything; it runs on the session's thread.
+  using Observer = std::function<void(const Frame&)>;
+  void set_observer(Observer observer) { observer_ = std::move(observer); }
+
+  /// Asks the driver to stop feeding inputs after the current step (an
+  /// attempt that passed or breached). The step still runs to completion.
+  void request_stop() { stop_requested_ = true; }
+  bool stop_requested() const { return stop_requested_; }
+
  private:
   schema::Envelope::Builder start(capnp::MallocMessageBuilder& builder, ActorId source, ActorId destination);
   FramePtr finish(capnp::MallocMessageBuilder& builder, Kind kind);
@@ -66,6 +78,8 @@ class Session {
   kj::ArrayPtr<capnp::word> scratch_;  // zeroed; MallocMessageBuilder re-zeroes it after use
   std::array<std::uint64_t, kKindCount> counts_{};
   FramePtr last_account_;
+  Observer observer_;
+  bool stop_requested_ = false;
 };
 
 }  // namespace verity

@@ -90,7 +90,7 @@ TEST(Cli, BadInputExits2NamingTheFlagOrKey) {
       {"sim --config " + bad_toml + " --bars 10" + j, "", {"risk.nope", bad_toml + " line 3"}},
       {"sim" + j, "VERITY_SESSION_BARS=-5", {"VERITY_SESSION_BARS", "session.bars"}},
       {"sim --bars 10" + j, "VERITY_FOO=1", {"VERITY_FOO"}},
-      {"config", "VERITY_RISK_MAX_DAILY_LOSS_PCT=-1", {"risk.max_daily_loss_pct", "VERITY_RISK_MAX_DAILY_LOSS_PCT"}},
+      {"config", "VERITY_FTMO_MAX_DAILY_LOSS_PCT=-1", {"ftmo.max_daily_loss_pct", "VERITY_FTMO_MAX_DAILY_LOSS_PCT"}},
   };
   for (const Case& c : cases) {
     const CommandResult r = run_verity(c.args, c.env);
@@ -118,9 +118,9 @@ TEST(Cli, ConfigKeysListsEverySection) {
 }
 
 TEST(Cli, ConfigShowsTheResolvedConfigWithEnvironment) {
-  const CommandResult r = run_verity("config", "VERITY_RISK_MAX_DAILY_LOSS_PCT=3");
+  const CommandResult r = run_verity("config", "VERITY_FTMO_MAX_DAILY_LOSS_PCT=4.75");
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_TRUE(contains(r.out, "max_daily_loss_pct = 3.0"));
+  EXPECT_TRUE(contains(r.out, "max_daily_loss_pct = 4.75"));
   const std::string last = r.last_line();
   ASSERT_TRUE(last.starts_with("# config_hash = ")) << last;
   EXPECT_TRUE(is_hash_hex(last.substr(16)));

@@ -36,6 +36,7 @@ struct Scenario {
   AccountView now;                 // the account on day 2
   SignalSpec signal;
   double cost_per_side_bps = 0;    // half spread + slippage + taker fee
+  double daily_limit_pct = 5;
 };
 
 Scenario random_scenario() {
@@ -44,7 +45,7 @@ Scenario random_scenario() {
   s.config.kill_switch = false;
   s.config.risk_per_trade_pct = real_in(0.01, 10);
   s.config.max_position_usd = real_in(1, 100 * s.initial);
-  s.config.max_daily_loss_pct = real_in(0.1, 100);
+  s.daily_limit_pct = real_in(0.1, 100);
   s.config.min_notional_usd = real_in(0, 1'000);
   s.cost_per_side_bps = real_in(0, 50);
   s.balance_at_midnight = s.initial * real_in(0.5, 1.5);
@@ -69,7 +70,7 @@ Scenario random_scenario() {
 /// Replays day 1 (ending at `balance_at_midnight`) and day 2's account into a
 /// fresh engine.
 RiskEngine engine_for(const Scenario& s) {
-  RiskEngine r(s.config, s.initial, s.cost_per_side_bps);
+  RiskEngine r(s.config, s.initial, s.cost_per_side_bps, s.daily_limit_pct);
   AccountView day1;
   day1.time_ns = kDay1Noon;
   day1.balance_usd = s.balance_at_midnight;
@@ -84,7 +85,7 @@ RC_GTEST_PROP(RiskProperties, ApprovedEntryLossAtStopFitsDailyHeadroom, ()) {
   RiskEngine r = engine_for(s);
   // The reference is day 1's last balance, and the limit a share of initial capital.
   RC_ASSERT(r.day_start_balance_usd() == s.balance_at_midnight);
-  const double limit = s.config.max_daily_loss_pct / 100.0 * s.initial;
+  const double limit = s.daily_limit_pct / 100.0 * s.initial;
   const double loss = s.balance_at_midnight - s.now.equity_usd;
   RC_ASSERT(std::fabs(r.daily_loss_limit_usd() - limit) <= 1e-9 * limit);
 

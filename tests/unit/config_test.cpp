@@ -51,7 +51,7 @@ TEST(Config, DefaultsLoad) {
   EXPECT_EQ(c->journal.durability, Durability::async);
   EXPECT_EQ(c->features.ema_fast, 50);
   EXPECT_EQ(c->features.ema_slow, 200);
-  EXPECT_EQ(c->risk.max_daily_loss_pct, 5.0);
+  EXPECT_EQ(c->ftmo.max_daily_loss_pct, 5.0);
   EXPECT_EQ(c->market.start_time_ns, 1'704'067'200'000'000'000);
   EXPECT_EQ(c->canonical(), Config{}.canonical());
 }
@@ -72,8 +72,11 @@ symbol = "ETHUSDT"
 start_time = "2024-03-31T00:30:00.250Z"
 volatility_annual = 1.25
 
-[risk]
+[ftmo]
 max_daily_loss_pct = 3     # an integer is fine where a number is expected
+guard_daily_loss_pct = 2.5
+
+[risk]
 kill_switch = true
 
 [log]
@@ -89,7 +92,7 @@ level = "off"
   EXPECT_EQ(c->market.symbol, "ETHUSDT");
   EXPECT_EQ(c->market.start_time_ns, 1'711'845'000'250'000'000);
   EXPECT_EQ(c->market.volatility_annual, 1.25);
-  EXPECT_EQ(c->risk.max_daily_loss_pct, 3.0);
+  EXPECT_EQ(c->ftmo.max_daily_loss_pct, 3.0);
   EXPECT_TRUE(c->risk.kill_switch);
   EXPECT_EQ(c->log.level, "off");
   // Untouched keys keep their defaults.
@@ -147,18 +150,18 @@ TEST(Config, WrongTypeNamesKeyAndExpected) {
 
 TEST(Config, OutOfRangeNamesKeyAndRange) {
   TempDir dir;
-  std::string e = load_error(write_file(dir, "[risk]\nmax_daily_loss_pct = -1\n"));
-  EXPECT_TRUE(contains(e, "risk.max_daily_loss_pct"));
-  EXPECT_TRUE(contains(e, "[0.1, 100.0]"));
+  std::string e = load_error(write_file(dir, "[ftmo]\nmax_daily_loss_pct = -1\n"));
+  EXPECT_TRUE(contains(e, "ftmo.max_daily_loss_pct"));
+  EXPECT_TRUE(contains(e, "[0.01, 100.0]"));
 
   e = load_error(write_file(dir, "[session]\nbars = 0\n", "bars.toml"));
   EXPECT_TRUE(contains(e, "session.bars"));
   EXPECT_TRUE(contains(e, "[1, 10000000000]"));
 
-  e = load_error(write_file(dir, "[risk]\nmax_daily_loss_pct = 100.5\n", "high.toml"));
-  EXPECT_TRUE(contains(e, "risk.max_daily_loss_pct"));
+  e = load_error(write_file(dir, "[ftmo]\nmax_daily_loss_pct = 100.5\n", "high.toml"));
+  EXPECT_TRUE(contains(e, "ftmo.max_daily_loss_pct"));
   // The edges of a range are inside it.
-  EXPECT_TRUE(load_config(write_file(dir, "[risk]\nmax_daily_loss_pct = 100\n", "edge.toml"), {}, {}).has_value());
+  EXPECT_TRUE(load_config(write_file(dir, "[ftmo]\nmax_daily_loss_pct = 10\n", "edge.toml"), {}, {}).has_value());
 }
 
 TEST(Config, TomlSyntaxErrorNamesFileAndLine) {
@@ -191,9 +194,9 @@ TEST(Config, MaxPositionIsBoundedByInitialBalance) {
 }
 
 TEST(Config, EnvironmentOverrideApplies) {
-  auto c = load_config("", {}, {{"VERITY_RISK_MAX_DAILY_LOSS_PCT", "3"}, {"VERITY_RISK_KILL_SWITCH", "1"}});
+  auto c = load_config("", {}, {{"VERITY_FTMO_MAX_DAILY_LOSS_PCT", "4.75"}, {"VERITY_RISK_KILL_SWITCH", "1"}});
   ASSERT_TRUE(c.has_value()) << c.error();
-  EXPECT_EQ(c->risk.max_daily_loss_pct, 3.0);
+  EXPECT_EQ(c->ftmo.max_daily_loss_pct, 4.75);
   EXPECT_TRUE(c->risk.kill_switch);
 }
 
@@ -248,8 +251,8 @@ TEST(Config, CanonicalIsSortedAndLeavesOutStorageKeys) {
       keys.back().push_back(line.substr(0, line.find(" = ")));
     }
   }
-  const std::vector<std::string> expected = {"data",      "execution", "features", "market",
-                                             "portfolio", "risk",      "session",  "strategy"};
+  const std::vector<std::string> expected = {"challenge", "data", "execution", "features", "ftmo",  "market",
+                                             "portfolio", "risk", "session",   "strategy", "stress"};
   EXPECT_EQ(sections, expected);  // sorted, and no journal or log
   for (const auto& k : keys) {
     EXPECT_FALSE(k.empty());
@@ -320,17 +323,17 @@ TEST(Config, DefaultHashIsPinned) {
   // If this fails, every session id and final hash recorded so far changes:
   // change the literal only on purpose, and say so in the commit.
   const Config defaults;
-  EXPECT_EQ(defaults.hash().hex(), "b48c716139a478f0cbb883fcf4b0b658") << defaults.canonical();
+  EXPECT_EQ(defaults.hash().hex(), "7e726426c30d6dfca15b0799f7bfb712") << defaults.canonical();
 }
 
 TEST(Config, ReferenceListsEveryKeyWithItsVariable) {
   const std::string table = config_reference();
   for (const char* key : {"session.seed", "journal.level", "market.start_time", "features.ema_slow",
-                          "strategy.stop_atr", "risk.max_daily_loss_pct", "execution.taker_fee_bps",
+                          "strategy.stop_atr", "ftmo.max_daily_loss_pct", "execution.taker_fee_bps",
                           "portfolio.initial_balance_usd", "log.level"}) {
     EXPECT_TRUE(contains(table, std::string("`") + key + "`"));
   }
-  EXPECT_TRUE(contains(table, "`VERITY_RISK_MAX_DAILY_LOSS_PCT`"));
+  EXPECT_TRUE(contains(table, "`VERITY_FTMO_MAX_DAILY_LOSS_PCT`"));
 }
 
 }  // namespace
