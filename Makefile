@@ -16,10 +16,12 @@ configure: deps
 build: configure
 	@cmake --build $(BUILD) -j$(JOBS)
 
-# The main job on its embedded defaults: a seeded simulation journaled to
-# ./verity-data/journal, ending with its JSON summary.
+# The main job on its embedded defaults: a seeded batch of 20 FTMO 2-Step
+# challenge attempts on the market generator. It prints where the HTML
+# report is (./verity-data/reports/ftmo_2step_100k/report.html) and ends
+# with its JSON summary.
 run: build
-	@$(BUILD)/verity sim
+	@$(BUILD)/verity challenge --scenario scenarios/ftmo_2step_100k.toml --seeds 20 --report verity-data/reports/ftmo_2step_100k
 
 test: build
 	@cd $(BUILD) && ctest --output-on-failure -j$(JOBS)

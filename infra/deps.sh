@@ -17,6 +17,9 @@ packages=(
   libspdlog-dev libfmt-dev libcli11-dev libtomlplusplus-dev nlohmann-json3-dev libzip-dev zlib1g-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev librapidcheck-dev libbenchmark-dev
+  # the challenge report's browser test (tests/cli/report_browser_test.cpp)
+  # renders report.html in headless chromium; without it that test skips
+  chromium
 )
 
 # The features reference harness (tests/reference, docs/FEATURES.md) runs

@@ -9,11 +9,14 @@
 #include "actors/runtime/graph.hpp"
 #include "actors/runtime/prng.hpp"
 #include "schema/account.capnp.h"
+#include "actors/feed/timeframe.hpp"
 #include "sim/session_inputs.hpp"
+#include "sim/stress.hpp"
 
 namespace verity {
 
-std::expected<SimResult, std::string> run_sim(const Config& config, JournalStore& store, const std::string& command) {
+std::expected<SimResult, std::string> run_sim(const Config& config, JournalStore& store, const std::string& command,
+                                              const SimHooks& hooks) {
   Stopwatch watch;
   ManifestInfo m;
   m.mode = Mode::SIM;
@@ -27,11 +30,20 @@ std::expected<SimResult, std::string> run_sim(const Config& config, JournalStore
   auto inputs = make_session_inputs(config, streams);
   if (!inputs) return std::unexpected(inputs.error());
   m.data_sources = inputs->data_sources;
+  if (has_bar_stress(config.stress)) {
+    const std::int64_t interval_s = config.session.source == "store"
+                                        ? timeframe_ns(*parse_timeframe(config.session.timeframe)) / 1'000'000'000
+                                        : config.market.bar_interval_s;
+    const std::int64_t span_min = config.session.bars * interval_s / 60;
+    inputs->bars = std::make_unique<StressedBarSource>(std::move(inputs->bars), config.stress, streams.stream("stress"),
+                                                       std::max<std::int64_t>(span_min, 1));
+  }
   m.session = session_id(m.mode, m.root_seed, m.config, m.data_sources);
 
   auto writer = JournalWriter::create(store, m, /*replace_existing=*/true);
   if (!writer) return std::unexpected(writer.error());
   Session session(**writer, Logger(m.mode, m.session, parse_log_level(config.log.level).value()));
+  if (hooks.observer) session.set_observer(hooks.observer);
   const std::int64_t start_ns = config.session.source == "store" ? config.session.from_ns : config.market.start_time_ns;
   session.log().event(LogLevel::info, start_ns, 0, "sequencer", "session_start",
                       {{"seed", config.session.seed},
@@ -48,6 +60,7 @@ std::expected<SimResult, std::string> run_sim(const Config& config, JournalStore
       auto ok = sequencer.step<schema::Bar>(close_time_ns(*bar), [&](schema::Bar::Builder b) { fill_bar(b, *bar); });
       if (!ok) return std::unexpected(ok.error());
       ++r.bars;
+      if (session.stop_requested() || (hooks.stop && hooks.stop())) break;
     }
     r.hops = sequencer.hops();
   }

@@ -4,6 +4,7 @@
 
 #include <array>
 #include <expected>
+#include <functional>
 #include <string>
 
 #include "actors/runtime/config.hpp"
@@ -28,9 +29,19 @@ struct SimResult {
   JournalLevel level = JournalLevel::FULL;
 };
 
+/// What a caller may add to a session: an observer of every message (see
+/// Session::set_observer), and a test between steps that ends the session
+/// early (besides the graph's own stop request, e.g. a breached challenge).
+struct SimHooks {
+  Session::Observer observer;
+  std::function<bool()> stop;
+};
+
 /// Runs the session into `store`. `command` is recorded in the manifest;
-/// logs go to stderr at config.log.level.
-std::expected<SimResult, std::string> run_sim(const Config& config, JournalStore& store, const std::string& command);
+/// logs go to stderr at config.log.level. With any stress.* bar event on,
+/// the bars pass through StressedBarSource (sim/stress.hpp) first.
+std::expected<SimResult, std::string> run_sim(const Config& config, JournalStore& store, const std::string& command,
+                                              const SimHooks& hooks = {});
 
 /// The summary line: one JSON object (the last line `verity sim` prints).
 std::string summary_json(const SimResult& r, const std::string& journal_dir);

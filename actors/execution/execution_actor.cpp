@@ -1,10 +1,14 @@
-// The execution actor: the simulated venue behind a mailbox. Every order and
-// every bracket exit produces an ExecutionReport, sent to portfolio (which
-// books fills) and to notify.
+// The execution actor: the simulated venue (SimVenue) behind a mailbox. It
+// turns Order messages into VenueOrders, feeds bars to the venue and sends
+// every report it returns: fills to portfolio (which books them) and notify;
+// rejections, acceptances and cancels to notify only.
+#include <optional>
+
 #include "actors/execution/sim_venue.hpp"
 #include "actors/runtime/config.hpp"
 #include "actors/runtime/convert.hpp"
 #include "actors/runtime/interfaces.hpp"
+#include "actors/runtime/prng.hpp"
 #include "actors/runtime/session.hpp"
 
 namespace verity {
@@ -25,34 +29,50 @@ void report(execution_actor::stateful_pointer<execution_state> self, const Wirin
     r.setTimeNs(w->session->now_ns());
     r.setLastQty(f.qty);
     r.setLastPrice(f.price);
-    r.setCumQty(f.qty);
-    r.setLeavesQty(0);
+    r.setCumQty(f.cum_qty);
+    r.setLeavesQty(f.leaves_qty);
     r.setFeeUsd(f.fee_usd);
     r.setLiquidity(f.liquidity);
     r.setRejectReason(f.reject_reason);
     r.setDetail(f.detail);
   };
   Session& s = *w->session;
-  if (f.status != schema::OrderStatus::REJECTED) {
+  if (f.is_fill()) {
     self->send(w->portfolio, s.emit<schema::ExecutionReport>(ActorId::EXECUTION, ActorId::PORTFOLIO, write));
   }
   self->send(w->notify, s.emit<schema::ExecutionReport>(ActorId::EXECUTION, ActorId::NOTIFY, write));
 }
-}  // namespace
 
-namespace {
+VenueOrder to_venue_order(schema::Order::Reader o, std::int64_t time_ns) {
+  VenueOrder v;
+  v.order_id = o.getOrderId();
+  v.action = o.getAction();
+  v.target_order_id = o.getTargetOrderId();
+  v.symbol = text_of(o.getSymbol());
+  v.side = o.getSide();
+  v.type = o.getType();
+  v.qty = o.getQty();
+  v.limit_price = o.getLimitPrice();
+  v.stop_price = o.getStopPrice();
+  v.stop_loss = o.getStopLoss();
+  v.take_profit = o.getTakeProfit();
+  v.reduce_only = o.getReduceOnly();
+  v.time_in_force = o.getTimeInForce();
+  v.ref_price = o.getRefPrice();
+  v.time_ns = time_ns;
+  return v;
+}
+
 execution_actor::behavior_type execution_behavior(execution_actor::stateful_pointer<execution_state> self,
                                                   const Wiring* w) {
-  self->state.venue.emplace(w->config->execution);
+  self->state.venue.emplace(*w->config, w->metrics, PrngStreams(w->config->session.seed).stream("execution"));
   return {
       [=](const Msg<schema::Bar>& in) {
         for (const FillSpec& f : self->state.venue->on_bar(to_bar_data(in.get()))) report(self, w, f);
       },
       [=](const Msg<schema::Order>& in) {
-        auto o = in.get();
-        OrderSpec spec{text_of(o.getSymbol()), o.getSide(),     o.getQty(),       o.getRefPrice(),
-                       o.getStopLoss(),        o.getTakeProfit(), o.getReduceOnly()};
-        report(self, w, self->state.venue->on_order(o.getOrderId(), spec));
+        const VenueOrder order = to_venue_order(in.get(), w->session->now_ns());
+        for (const FillSpec& f : self->state.venue->on_order(order)) report(self, w, f);
       },
   };
 }

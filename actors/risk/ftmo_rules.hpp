@@ -23,6 +23,8 @@ namespace verity {
 
 enum class FtmoVariant { two_step, one_step };
 
+struct FtmoConfig;
+
 struct FtmoRules {
   FtmoVariant variant = FtmoVariant::two_step;
   double initial_balance_usd = 100'000;
@@ -38,6 +40,8 @@ struct FtmoRules {
   static FtmoRules two_step_phase1(double initial_usd);
   static FtmoRules two_step_verification(double initial_usd);
   static FtmoRules one_step(double initial_usd);
+  /// The rules of `phase` (1, or 2 for the 2-Step verification) as configured.
+  static FtmoRules from_config(const FtmoConfig& config, double initial_usd, int phase);
 };
 
 enum class FtmoRule { none, daily_loss, max_loss };
@@ -59,16 +63,31 @@ class FtmoTracker {
  public:
   explicit FtmoTracker(FtmoRules rules);
 
+  /// Starts the next phase (2-Step verification) at `time_ns` on the account
+  /// as it stands. The firm gives a fresh account of the initial capital; the
+  /// sim keeps one account, so the phase's target and static max loss are
+  /// measured from the balance it starts with (`phase_start_balance_usd`),
+  /// in USD of initial capital. Trading days and the best day start over.
+  void start_phase(FtmoRules rules, std::int64_t time_ns, double balance_usd, double equity_usd);
+  double phase_start_balance_usd() const { return phase_start_usd_; }
+
   /// An account update at `time_ns` (balance: closed P&L and fees; equity:
   /// plus floating P&L). `open_positions`: whether any position is open.
   /// Returns the status after the update; a breach or a pass is final.
   FtmoStatus on_account(std::int64_t time_ns, double balance_usd, double equity_usd, bool open_positions);
+  /// Moves the calendar to `time_ns` without an account update: a Prague
+  /// midnight passed since the last update rolls the daily reference.
+  void advance_to(std::int64_t time_ns) { roll_day(time_ns); }
   /// A fill at `time_ns`: the Prague day it falls on counts as a trading day.
   void on_trade(std::int64_t time_ns);
 
   /// What new risk may lose at most right now without crossing a guardrail
   /// (daily or total); 0 when nothing may be added.
   double guard_headroom_usd() const;
+  /// The two rooms behind it: to the daily guardrail and to the total one
+  /// (either may be negative once crossed).
+  double guard_daily_room_usd() const;
+  double guard_total_room_usd() const;
 
   FtmoStatus status() const { return status_; }
   const std::optional<FtmoBreach>& breach() const { return breach_; }
@@ -89,6 +108,7 @@ class FtmoTracker {
   std::int64_t passed_at_ns_ = 0;
 
   std::optional<std::int64_t> day_;           // Prague day of the last update
+  double phase_start_usd_;                    // initial capital, or the balance a later phase began with
   double balance_usd_, equity_usd_;
   double day_start_balance_usd_;
   double highest_eod_balance_usd_;

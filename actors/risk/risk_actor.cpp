@@ -1,8 +1,11 @@
 // The risk actor: RiskEngine behind a mailbox. Every signal gets a
 // RiskDecision (to notify); approved ones become orders (to execution) with
-// deterministic ids. Account snapshots and control commands update state.
+// deterministic ids. Account snapshots run the FTMO checks: a change of the
+// challenge's state goes to notify as a ChallengeStatus, a breach flattens
+// every position, and a breach or final pass asks the driver to stop.
 #include <optional>
 
+#include "actors/execution/cost_model.hpp"
 #include "actors/risk/risk_engine.hpp"
 #include "actors/runtime/config.hpp"
 #include "actors/runtime/convert.hpp"
@@ -12,16 +15,70 @@
 namespace verity {
 
 struct risk_state {
+  std::optional<CostModel> costs;
   std::optional<RiskEngine> engine;
   std::uint64_t next_order_id = 1;
   static inline const char* name = "risk";
 };
 
 namespace {
-risk_actor::behavior_type risk_behavior(risk_actor::stateful_pointer<risk_state> self, const Wiring* w) {
-  self->state.engine.emplace(w->config->risk, w->config->portfolio.initial_balance_usd,
-                             w->config->execution.worst_cost_per_side_bps(),
-                             w->config->ftmo.guard_daily_loss_pct);
+using risk_self = risk_actor::stateful_pointer<risk_state>;
+
+void send_orders(risk_self self, const Wiring* w, const std::vector<OrderSpec>& orders, std::uint64_t signal_id,
+                 std::int64_t time_ns) {
+  Session& s = *w->session;
+  for (const OrderSpec& o : orders) {
+    const std::uint64_t order_id = self->state.next_order_id++;
+    self->send(w->execution, s.emit<schema::Order>(ActorId::RISK, ActorId::EXECUTION, [&](auto out) {
+      out.setOrderId(order_id);
+      out.setClientOrderId("v" + session_hex(s.id()) + "-" + std::to_string(order_id));
+      out.setSymbol(o.symbol);
+      out.setSide(o.side);
+      out.setType(schema::OrderType::MARKET);
+      out.setQty(o.qty);
+      out.setStopLoss(o.stop_loss);
+      out.setTakeProfit(o.take_profit);
+      out.setReduceOnly(o.reduce_only);
+      out.setTimeInForce(schema::TimeInForce::GTC);
+      out.setTimeNs(time_ns);
+      out.setSignalId(signal_id);
+      out.setRefPrice(o.ref_price);
+      out.setAction(schema::OrderAction::NEW);
+    }));
+  }
+}
+
+/// Tells notify of a challenge state change; a breach flattens every
+/// position; a breach or a final pass ends the attempt.
+void on_challenge_event(risk_self self, const Wiring* w, const ChallengeEvent& e) {
+  Session& s = *w->session;
+  self->send(w->notify, s.emit<schema::ChallengeStatus>(ActorId::RISK, ActorId::NOTIFY, [&](auto c) {
+    c.setTimeNs(e.time_ns);
+    c.setState(e.state);
+    c.setPhase(static_cast<std::uint8_t>(e.phase));
+    c.setEquityUsd(e.equity_usd);
+    c.setBalanceUsd(e.balance_usd);
+    c.setTradingDays(static_cast<std::uint32_t>(e.trading_days));
+    if (e.breach) {
+      c.setRule(std::string(ftmo_rule_name(e.breach->rule)));
+      c.setReferenceUsd(e.breach->reference_usd);
+      c.setLimitUsd(e.breach->limit_usd);
+      c.setLossUsd(e.breach->loss_usd);
+      c.setDetail(e.breach->describe());
+    }
+  }));
+  if (e.state == schema::ChallengeState::BREACHED) {
+    send_orders(self, w, self->state.engine->flatten_orders(), 0, e.time_ns);
+  }
+  if (e.state == schema::ChallengeState::BREACHED || e.state == schema::ChallengeState::PASSED) s.request_stop();
+}
+
+risk_actor::behavior_type risk_behavior(risk_self self, const Wiring* w) {
+  const Config& cfg = *w->config;
+  self->state.costs.emplace(cfg.execution, w->metrics);
+  const CostModel* costs = &*self->state.costs;
+  self->state.engine.emplace(cfg.risk, cfg.ftmo, cfg.portfolio.initial_balance_usd, cfg.execution.qty_step,
+                             [costs](std::string_view pair, std::int64_t t) { return costs->worst_cost_bps(pair, t); });
   return {
       [=](const Msg<schema::Signal>& in) {
         Session& s = *w->session;
@@ -29,13 +86,15 @@ risk_actor::behavior_type risk_behavior(risk_actor::stateful_pointer<risk_state>
         const std::string symbol = text_of(sig.getSymbol());
         SignalSpec spec{sig.getDirection(), sig.getEntry(), sig.getStopLoss(), sig.getTakeProfit(),
                         sig.getConfidence()};
-        const RiskVerdict v = self->state.engine->evaluate(symbol, in.time_ns(), spec);
+        const RiskVerdict v = self->state.engine->evaluate(symbol, in.time_ns(), spec, sig.getTier());
         self->send(w->notify, s.emit<schema::RiskDecision>(ActorId::RISK, ActorId::NOTIFY, [&](auto d) {
           d.setSignalId(sig.getSignalId());
           d.setTimeNs(in.time_ns());
           d.setApproved(v.approved);
           d.setReason(v.reason);
           d.setDetail(v.detail);
+          d.setWorstLossUsd(v.worst_loss_usd);
+          d.setHeadroomUsd(v.headroom_usd);
           auto intent = d.initIntent();
           intent.setSignalId(sig.getSignalId());
           intent.setSymbol(symbol);
@@ -47,24 +106,7 @@ risk_actor::behavior_type risk_behavior(risk_actor::stateful_pointer<risk_state>
             intent.setQty(v.orders.back().qty);
           }
         }));
-        for (const OrderSpec& o : v.orders) {
-          const std::uint64_t order_id = self->state.next_order_id++;
-          self->send(w->execution, s.emit<schema::Order>(ActorId::RISK, ActorId::EXECUTION, [&](auto out) {
-            out.setOrderId(order_id);
-            out.setClientOrderId("v" + session_hex(s.id()) + "-" + std::to_string(order_id));
-            out.setSymbol(o.symbol);
-            out.setSide(o.side);
-            out.setType(schema::OrderType::MARKET);
-            out.setQty(o.qty);
-            out.setStopLoss(o.stop_loss);
-            out.setTakeProfit(o.take_profit);
-            out.setReduceOnly(o.reduce_only);
-            out.setTimeInForce(schema::TimeInForce::IOC);
-            out.setTimeNs(in.time_ns());
-            out.setSignalId(sig.getSignalId());
-            out.setRefPrice(o.ref_price);
-          }));
-        }
+        send_orders(self, w, v.orders, sig.getSignalId(), in.time_ns());
       },
       [=](const Msg<schema::AccountSnapshot>& in) {
         auto a = in.get();
@@ -72,8 +114,13 @@ risk_actor::behavior_type risk_behavior(risk_actor::stateful_pointer<risk_state>
         view.time_ns = a.getTimeNs();
         view.balance_usd = a.getBalanceUsd();
         view.equity_usd = a.getEquityUsd();
-        for (auto p : a.getPositions()) view.position_qty[text_of(p.getSymbol())] = p.getQty();
-        self->state.engine->on_account(view);
+        view.trades = a.getTrades();
+        for (auto p : a.getPositions()) {
+          const std::string symbol = text_of(p.getSymbol());
+          view.position_qty[symbol] = p.getQty();
+          view.mark[symbol] = p.getMarkPrice();
+        }
+        if (auto e = self->state.engine->on_account(view)) on_challenge_event(self, w, *e);
       },
       [=](const Msg<schema::ControlCommand>& in) {
         auto c = in.get();

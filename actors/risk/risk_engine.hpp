@@ -1,36 +1,55 @@
-// Pre-trade risk: turns a signal into sized orders or a rejection with its
-// reason. Rules, in the order they are checked:
+// Pre-trade risk and the FTMO challenge (DESIGN.md, "risk" and "FTMO
+// rules"). A plain class: the risk actor is a thin wrapper around it.
+//
+// Every account update runs the FTMO checks (FtmoTracker). A breach ends
+// the attempt: nothing is approved afterwards, and the actor flattens every
+// position. A pass of the last phase ends it too.
+//
+// A signal is decided by these rules, in order; each rejection carries its
+// reason and the numbers behind it:
 //   1. the kill switch (always wins: nothing is approved while it is on);
-//   2. a close (direction flat) is approved whenever there is a position:
-//      reducing risk is never blocked by a loss limit;
-//   3. one position per symbol (a signal in the held direction is refused);
-//   4. the daily loss limit: equity against the balance at the last Prague
-//      midnight, as a percentage of initial capital. Once reached, a
-//      reversal only closes the open position;
-//   5. a valid stop (below entry for longs, above for shorts);
-//   6. size from risk % and the loss per unit at the stop (stop distance plus
-//      worst-case trading costs on both legs), capped by max position
-//      notional and shrunk so that loss cannot cross the daily limit;
-//   7. minimum notional.
+//   2. the challenge is over (breached or passed);
+//   3. a close (direction flat) is approved whenever there is a position:
+//      reducing risk is never blocked by a limit;
+//   4. one position per symbol (a signal in the held direction is refused);
+//   5. the internal guardrails: when the room to the daily (4.5%) or total
+//      (9%) guardrail, less the loss every open position would take at its
+//      stop, is gone, no new risk; a reversal then only closes;
+//   6. the per-tier rate limit on new entries (rolling hour);
+//   7. a valid stop (below entry for longs, above for shorts);
+//   8. size: risk % of equity (cut by the backoff share while the backoff
+//      is on: backoff_losses losing closes within backoff_window_min) over
+//      the loss per unit at the stop, with p90 trading costs on both legs;
+//      capped by max position notional and by leverage (1-5x, linear in
+//      confidence); shrunk so the loss at the stop fits the guardrail room;
+//      floored to the venue's quantity step;
+//   9. minimum notional.
 #pragma once
 
 #include <cstdint>
+#include <deque>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "actors/model/ema_cross.hpp"
+#include "actors/risk/ftmo_rules.hpp"
+#include "actors/runtime/config.hpp"
+#include "schema/account.capnp.h"
 #include "schema/order.capnp.h"
+#include "schema/signal.capnp.h"
 
 namespace verity {
-
-struct RiskConfig;
 
 struct AccountView {
   std::int64_t time_ns = 0;
   double balance_usd = 0, equity_usd = 0;
-  std::map<std::string, double> position_qty;  // signed
+  std::uint64_t trades = 0;                    // fills so far
+  std::map<std::string, double> position_qty;  // signed; open positions only
+  std::map<std::string, double> mark;          // latest price of each open position
 };
 
 struct OrderSpec {
@@ -46,34 +65,76 @@ struct RiskVerdict {
   schema::RejectReason reason = schema::RejectReason::NONE;
   std::string detail;
   std::vector<OrderSpec> orders;  // in the order they must be sent
+  double worst_loss_usd = 0;      // the new entry's loss at its stop with p90 costs (0: no entry)
+  double headroom_usd = 0;        // what new risk could lose before a guardrail, at decision time
 };
+
+/// A change of the challenge's state, for the ChallengeStatus message.
+struct ChallengeEvent {
+  schema::ChallengeState state = schema::ChallengeState::RUNNING;
+  int phase = 1;
+  std::int64_t time_ns = 0;
+  double balance_usd = 0, equity_usd = 0;
+  int trading_days = 0;
+  std::optional<FtmoBreach> breach;
+};
+
+/// p90 cost of one taker fill in bps of price for a pair at a time (half the
+/// spread, slippage and taker fee): CostModel::worst_cost_bps.
+using WorstCostFn = std::function<double(std::string_view pair, std::int64_t time_ns)>;
 
 class RiskEngine {
  public:
-  /// `cost_per_side_bps`: the worst trading cost of one fill (half spread,
-  /// slippage and taker fee), counted on entry and exit in the loss at the stop.
-  RiskEngine(const RiskConfig& config, double initial_balance_usd, double cost_per_side_bps = 0.0,
-             double daily_limit_pct = 4.5);
+  RiskEngine(const RiskConfig& risk, const FtmoConfig& ftmo, double initial_balance_usd, double qty_step,
+             WorstCostFn worst_cost_bps);
 
-  void on_account(const AccountView& account);
+  /// An account update: books trading days and losing closes, then runs the
+  /// FTMO checks. Returns the event when the challenge's state changed.
+  std::optional<ChallengeEvent> on_account(const AccountView& account);
   void set_kill_switch(bool on) { kill_switch_ = on; }
   bool kill_switch() const { return kill_switch_; }
-  RiskVerdict evaluate(const std::string& symbol, std::int64_t time_ns, const SignalSpec& signal);
+  RiskVerdict evaluate(const std::string& symbol, std::int64_t time_ns, const SignalSpec& signal,
+                       schema::Tier tier = schema::Tier::LOW);
 
-  double day_start_balance_usd() const { return day_start_balance_usd_; }
-  double daily_loss_limit_usd() const { return daily_limit_usd_; }
+  /// Reduce-only market orders closing every open position.
+  std::vector<OrderSpec> flatten_orders() const;
+  /// Breached, or passed the last phase: nothing more is approved.
+  bool challenge_over() const { return over_; }
+  const FtmoTracker& ftmo() const { return tracker_; }
+  double day_start_balance_usd() const { return tracker_.day_start_balance_usd(); }
   /// Loss since the last Prague midnight on current equity (positive = loss).
-  double daily_loss_usd() const { return day_start_balance_usd_ - account_.equity_usd; }
+  double daily_loss_usd() const { return tracker_.day_start_balance_usd() - account_.equity_usd; }
+  /// The daily guardrail in USD: new risk stops when the daily loss reaches it.
+  double daily_guard_usd() const { return ftmo_cfg_.guard_daily_loss_pct / 100.0 * initial_usd_; }
+  int phase() const { return phase_; }
+  /// What every open position would lose from here at its stop, p90 costs included.
+  double open_risk_usd(std::int64_t time_ns) const;
+  bool backoff_active(std::int64_t time_ns);
+  double leverage(double confidence) const;
 
  private:
-  void roll_day(std::int64_t time_ns);
+  double mark_of(const std::string& symbol) const;
+  /// What one open position would lose from here at its stop, p90 costs included.
+  double position_risk_usd(const std::string& symbol, double qty, std::int64_t time_ns) const;
+  double loss_per_unit(const std::string& symbol, std::int64_t time_ns, double from, double stop) const;
 
-  double risk_per_trade_pct_, max_position_usd_, min_notional_usd_, cost_per_side_;
-  double daily_limit_usd_;
+  RiskConfig risk_;
+  FtmoConfig ftmo_cfg_;
+  double initial_usd_, qty_step_;
+  WorstCostFn worst_cost_bps_;
   bool kill_switch_;
+  FtmoTracker tracker_;
+  int phase_ = 1;
+  bool over_ = false;
   AccountView account_;
-  std::optional<std::int64_t> day_;  // Prague calendar day of the last update
-  double day_start_balance_usd_;
+  struct Stop {
+    bool is_long = true;
+    double price = 0;
+    bool seen_open = false;  // a snapshot has shown the position: its closing ends the stop
+  };
+  std::map<std::string, Stop> stops_;  // the stop of each approved entry, until its position closes
+  std::map<schema::Tier, std::deque<std::int64_t>> entries_;  // approval times per tier, last hour
+  std::deque<std::int64_t> losses_;                             // losing closes, last window
 };
 
 }  // namespace verity

@@ -27,7 +27,7 @@ FramePtr Session::finish(capnp::MallocMessageBuilder& builder, Kind kind) {
   journal_.record(*frame);
   counts_[static_cast<std::size_t>(kind)] += 1;
   if (kind == Kind::ACCOUNT_SNAPSHOT) last_account_ = frame;
-  if (observer_) observer_(*frame);
+  if (observer_) observer_(frame);
   return frame;
 }
 

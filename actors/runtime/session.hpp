@@ -59,7 +59,7 @@ class Session {
   /// Sees every message as it is made, after it is journaled: an in-process
   /// reader of the same stream the journal holds (metrics, checks). It must
   /// not send anything; it runs on the session's thread.
-  using Observer = std::function<void(const Frame&)>;
+  using Observer = std::function<void(const FramePtr&)>;
   void set_observer(Observer observer) { observer_ = std::move(observer); }
 
   /// Asks the driver to stop feeding inputs after the current step (an

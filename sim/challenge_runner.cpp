@@ -1,0 +1,389 @@
+#include "sim/challenge_runner.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <exception>
+#include <mutex>
+#include <thread>
+
+#include "actors/feed/candle_store.hpp"
+#include "actors/feed/timeframe.hpp"
+#include "actors/portfolio/portfolio.hpp"
+#include "actors/runtime/calendar.hpp"
+#include "actors/runtime/clock.hpp"
+#include "actors/runtime/convert.hpp"
+#include "actors/runtime/envelope.hpp"
+#include "actors/runtime/memory_store.hpp"
+#include "actors/runtime/prng.hpp"
+#include "sim/market_model.hpp"
+#include "sim/metrics.hpp"
+#include "sim/session_inputs.hpp"
+#include "sim/sim_runner.hpp"
+
+namespace verity {
+
+namespace {
+
+constexpr std::int64_t kNsPerS = 1'000'000'000;
+constexpr std::int64_t kDayNs = 86'400 * kNsPerS;
+constexpr std::int64_t kMinuteNs = 60 * kNsPerS;
+
+
+/// Every message of one attempt, read as it is made: the metrics, the
+/// challenge's outcome, and the stress checks.
+class AttemptTap {
+ public:
+  AttemptTap(const Config& config, bool keep_curve)
+      : config_(config), keep_curve_(keep_curve), book_(config.portfolio.initial_balance_usd) {}
+
+  void on_frame(const FramePtr& frame) {
+    const Frame& f = *frame;
+    auto e = f.envelope();
+    auto p = e.getPayload();
+    switch (f.kind()) {
+      case Kind::BAR: {
+        if (f.source() != ActorId::EXTERNAL) return;  // the feed's forwards are the same bar
+        auto b = p.getBar();
+        const std::int64_t close_ns = b.getOpenTimeNs() + b.getIntervalNs();
+        last_time_ns_ = close_ns;
+        if (!start_ns_) {
+          // The attempt starts with its first bar: the strategy trades as
+          // soon as its own inputs are warm, so every fill is inside it.
+          start_ns_ = b.getOpenTimeNs();
+          metrics_.emplace(config_.portfolio.initial_balance_usd, *start_ns_, keep_curve_);
+        }
+        const std::string symbol = text_of(b.getSymbol());
+        book_.mark(symbol, b.getClose());
+        if (metrics_) metrics_->on_bar(symbol, close_ns, b.getClose());
+        return;
+      }
+      case Kind::ORDER: {
+        auto o = p.getOrder();
+        if (metrics_) metrics_->on_order_stop(o.getOrderId(), o.getStopLoss());
+        return;
+      }
+      case Kind::EXECUTION_REPORT: {
+        if (f.destination() != ActorId::PORTFOLIO) return;  // the copy to notify is the same report
+        auto r = p.getExecutionReport();
+        if (r.getLastQty() <= 0) return;
+        const std::string symbol = text_of(r.getSymbol());
+        book_.apply_fill(symbol, r.getSide(), r.getLastQty(), r.getLastPrice(), r.getFeeUsd());
+        if (metrics_) {
+          metrics_->on_fill(r.getOrderId(), symbol, r.getTimeNs(), r.getSide() == schema::Side::BUY, r.getLastQty(),
+                            r.getLastPrice(), r.getFeeUsd());
+        }
+        if (text_of(r.getDetail()).find("gap through") != std::string::npos) last_gap_ns_ = r.getTimeNs();
+        return;
+      }
+      case Kind::ACCOUNT_SNAPSHOT: {
+        auto a = p.getAccountSnapshot();
+        last_account_.emplace(frame);
+        if (metrics_) metrics_->on_equity(a.getTimeNs(), a.getEquityUsd(), a.getPositions().size() > 0);
+        return;
+      }
+      case Kind::RISK_DECISION: {
+        auto d = p.getRiskDecision();
+        if (d.getApproved() && d.getWorstLossUsd() > d.getHeadroomUsd() + 1e-6) {
+          failures_.push_back(fmt::format("guardrail: an entry approved at {} risks {:.2f} USD at its stop with p90 "
+                                          "costs, above the {:.2f} USD left to the guardrails",
+                                          format_iso8601_ms(d.getTimeNs()), d.getWorstLossUsd(), d.getHeadroomUsd()));
+          guardrail_ok_ = false;
+        }
+        return;
+      }
+      case Kind::CHALLENGE_STATUS: {
+        auto c = p.getChallengeStatus();
+        phase_ = std::max<int>(phase_, c.getPhase());
+        if (c.getState() == schema::ChallengeState::PHASE_PASSED) phase_ = c.getPhase() + 1;
+        if (c.getState() == schema::ChallengeState::PASSED || c.getState() == schema::ChallengeState::BREACHED) {
+          status_.emplace(frame);
+        }
+        return;
+      }
+      default: return;
+    }
+  }
+
+  /// True once challenge.max_days have passed since the first bar.
+  bool expired() const {
+    return start_ns_ && last_time_ns_ - *start_ns_ >= config_.challenge.max_days * kDayNs;
+  }
+
+  void finish(AttemptResult& r) {
+    r.start_ns = start_ns_.value_or(0);
+    r.phase = phase_;
+    std::int64_t end_ns = last_time_ns_;
+    if (status_) {
+      auto c = (*status_)->envelope().getPayload().getChallengeStatus();
+      end_ns = c.getTimeNs();
+      r.trading_days = static_cast<int>(c.getTradingDays());
+      if (c.getState() == schema::ChallengeState::PASSED) {
+        r.outcome = AttemptOutcome::passed;
+      } else {
+        r.outcome = AttemptOutcome::breached;
+        r.breach_rule = text_of(c.getRule());
+        r.breach_time_ns = c.getTimeNs();
+        r.breach_equity_usd = c.getEquityUsd();
+        r.breach_reference_usd = c.getReferenceUsd();
+        r.breach_limit_usd = c.getLimitUsd();
+        r.breach_loss_usd = c.getLossUsd();
+        r.breach_gap_through_stop = last_gap_ns_ && *last_gap_ns_ == c.getTimeNs();
+        r.detail = text_of(c.getDetail());
+        if (r.breach_gap_through_stop) r.detail += "; the market gapped through a stop";
+      }
+    } else {
+      r.outcome = AttemptOutcome::expired;
+      if (!start_ns_) {
+        r.detail = "no bars";
+      } else if (!expired()) {
+        r.detail = fmt::format("the data ended after {:.1f} of {} days", double(last_time_ns_ - *start_ns_) / kDayNs,
+                               config_.challenge.max_days);
+      }
+    }
+    r.end_ns = end_ns;
+    r.days = start_ns_ ? static_cast<double>(end_ns - *start_ns_) / static_cast<double>(kDayNs) : 0.0;
+    if (metrics_) {
+      r.metrics = metrics_->finish(std::max(end_ns, *start_ns_));
+      r.curve = metrics_->curve();
+    }
+    reconcile(r);
+  }
+
+ private:
+  /// The portfolio the fills imply against the last snapshot the portfolio actor sent.
+  void reconcile(AttemptResult& r) {
+    bool ok = true;
+    if (last_account_) {
+      auto a = (*last_account_)->envelope().getPayload().getAccountSnapshot();
+      auto near = [](double x, double y) { return std::fabs(x - y) <= 1e-6 * std::max(1.0, std::fabs(y)); };
+      if (!near(a.getBalanceUsd(), book_.balance_usd())) {
+        ok = false;
+        failures_.push_back(fmt::format("reconcile: balance {:.6f} USD reported, {:.6f} USD from the fills",
+                                        a.getBalanceUsd(), book_.balance_usd()));
+      }
+      std::map<std::string, double> reported;
+      for (auto p : a.getPositions()) reported[text_of(p.getSymbol())] = p.getQty();
+      for (const auto& [symbol, pos] : book_.positions()) {
+        const double q = reported.contains(symbol) ? reported[symbol] : 0.0;
+        if (!near(q, pos.qty)) {
+          ok = false;
+          failures_.push_back(fmt::format("reconcile: {} position {} reported, {} from the fills", symbol, q, pos.qty));
+        }
+      }
+    }
+    r.checks["guardrail"] = guardrail_ok_;
+    r.checks["reconcile"] = ok;
+    r.check_failures = failures_;
+  }
+
+  const Config& config_;
+  bool keep_curve_;
+  Portfolio book_;
+  std::optional<MetricsRecorder> metrics_;
+  std::optional<std::int64_t> start_ns_;
+  std::int64_t last_time_ns_ = 0;
+  std::optional<std::int64_t> last_gap_ns_;
+  std::optional<FramePtr> last_account_, status_;
+  int phase_ = 1;
+  bool guardrail_ok_ = true;
+  std::vector<std::string> failures_;
+};
+
+std::uint64_t attempt_seed(std::uint64_t root, std::uint64_t index) { return Prng(root, index).next_u64(); }
+
+}  // namespace
+
+std::expected<Config, std::string> attempt_config(const Config& base, std::uint64_t index) {
+  Config c = base;
+  c.session.seed = attempt_seed(base.session.seed, index);
+  Prng window(c.session.seed, 1);
+  if (base.session.source == "store") {
+    auto symbols = split_symbols(base.session.symbols);
+    if (!symbols) return std::unexpected(symbols.error());
+    const Timeframe tf = *parse_timeframe(base.session.timeframe);
+    auto store = CandleStore::open(base.data.dir, /*read_only=*/true);
+    if (!store) return std::unexpected(store.error());
+    auto info = (*store)->info(symbols->front(), tf);
+    if (!info) return std::unexpected(info.error());
+    if (!*info || (*info)->rows == 0) {
+      return std::unexpected("no candles for " + symbols->front() + "/" + std::string(timeframe_name(tf)) + " in " +
+                             base.data.dir + "; import them with `verity data import FILE --symbol " +
+                             symbols->front() + "`");
+    }
+    const std::int64_t bar_ns = timeframe_ns(tf);
+    const std::int64_t first = std::max((*info)->first_ns, base.session.from_ns);
+    const std::int64_t last = std::min((*info)->last_ns + bar_ns, base.session.to_ns);
+    const std::int64_t span = (base.challenge.max_days + 1) * kDayNs;
+    const std::int64_t slack = (last - first - span) / kMinuteNs;
+    const std::int64_t start =
+        first + (slack > 0 ? static_cast<std::int64_t>(window.below(static_cast<std::uint64_t>(slack))) * kMinuteNs : 0);
+    c.session.from_ns = start;
+    c.session.to_ns = std::min(last, start + span);
+    c.session.bars = std::max<std::int64_t>(1, (c.session.to_ns - c.session.from_ns) / bar_ns + 1);
+  } else {
+    // A seeded minute within the year after market.start_time.
+    c.market.start_time_ns = base.market.start_time_ns + static_cast<std::int64_t>(window.below(365 * 1440)) * kMinuteNs;
+    const std::int64_t per_day = 86'400 / base.market.bar_interval_s;
+    c.session.bars = (base.challenge.max_days + 1) * per_day;
+  }
+  return c;
+}
+
+AttemptResult run_attempt(const Config& base, std::uint64_t index, const std::string& command) {
+  AttemptResult r;
+  r.index = index;
+  r.seed = attempt_seed(base.session.seed, index);
+  r.checks["no_crash"] = true;
+  try {
+    auto config = attempt_config(base, index);
+    if (!config) {
+      r.outcome = AttemptOutcome::failed;
+      r.detail = config.error();
+      r.checks["no_crash"] = false;
+      return r;
+    }
+    const bool keep_curve = index < static_cast<std::uint64_t>(base.challenge.sample_curves);
+    AttemptTap tap(*config, keep_curve);
+    MemoryStore store;
+    SimHooks hooks;
+    hooks.observer = [&tap](const FramePtr& f) { tap.on_frame(f); };
+    hooks.stop = [&tap] { return tap.expired(); };
+    auto sim = run_sim(*config, store, command, hooks);
+    if (!sim) {
+      r.outcome = AttemptOutcome::failed;
+      r.detail = sim.error();
+      r.checks["no_crash"] = false;
+      return r;
+    }
+    tap.finish(r);
+    r.bars = static_cast<std::uint64_t>(sim->bars);
+    r.equity_end_usd = sim->equity_end_usd;
+    r.final_hash = sim->final_hash.hex();
+  } catch (const std::exception& e) {
+    r.outcome = AttemptOutcome::failed;
+    r.detail = std::string("exception: ") + e.what();
+    r.checks["no_crash"] = false;
+  }
+  return r;
+}
+
+std::expected<void, std::string> validate_challenge(const Config& c) {
+  if (c.session.source == "store") {
+    auto symbols = split_symbols(c.session.symbols);
+    if (!symbols) return std::unexpected("config: session.symbols: " + symbols.error());
+    const Timeframe tf = *parse_timeframe(c.session.timeframe);
+    auto store = CandleStore::open(c.data.dir, /*read_only=*/true);
+    if (!store) {
+      return std::unexpected("config: session.symbols " + c.session.symbols + " cannot be read: " + store.error() +
+                             "; import candles first with `verity data import FILE --symbol SYMBOL --data " +
+                             c.data.dir + "`");
+    }
+    for (const std::string& symbol : *symbols) {
+      auto info = (*store)->info(symbol, tf);
+      if (!info) return std::unexpected(info.error());
+      if (!*info || (*info)->rows == 0) {
+        return std::unexpected("config: session.symbols names " + symbol + ", which has no " +
+                               std::string(timeframe_name(tf)) + " candles in " + c.data.dir +
+                               "; import them with `verity data import FILE --symbol " + symbol + "`");
+      }
+    }
+    return {};
+  }
+  if (auto ok = check_symbol(c.market.symbol); !ok) return std::unexpected("config: market.symbol: " + ok.error());
+  if (c.market.model == "calibrated") {
+    auto model = load_market_model(c.market.calibration);
+    if (!model) return std::unexpected(model.error());
+    if (model->params.symbol != c.market.symbol) {
+      return std::unexpected("config: market.symbol " + c.market.symbol + " is unknown to the calibration " +
+                             c.market.calibration + ", which is for " + model->params.symbol +
+                             "; calibrate it with `verity data calibrate` or set market.symbol = \"" +
+                             model->params.symbol + "\"");
+    }
+  }
+  return {};
+}
+
+std::expected<ChallengeRun, std::string> run_challenge(const Config& config, const ChallengeOptions& o) {
+  if (auto ok = validate_challenge(config); !ok) return std::unexpected(ok.error());
+  std::vector<std::uint64_t> indices;
+  if (o.only) {
+    indices.push_back(*o.only);
+  } else {
+    for (std::uint64_t i = 0; i < o.attempts; ++i) indices.push_back(i);
+  }
+  ChallengeRun run;
+  run.attempts.resize(indices.size());
+  unsigned threads = o.threads ? o.threads : std::max(1u, std::thread::hardware_concurrency());
+  threads = static_cast<unsigned>(std::min<std::size_t>(threads, std::max<std::size_t>(indices.size(), 1)));
+
+  Stopwatch watch;
+  std::atomic<std::size_t> next{0};
+  std::mutex progress_lock;
+  std::size_t done = 0;
+  auto worker = [&] {
+    for (std::size_t k = next++; k < indices.size(); k = next++) {
+      run.attempts[k] = run_attempt(config, indices[k], o.command);
+      if (o.progress) {
+        std::lock_guard lock(progress_lock);
+        o.progress(++done, indices.size(), run.attempts[k]);
+      }
+    }
+  };
+  std::vector<std::thread> pool;
+  for (unsigned t = 1; t < threads; ++t) pool.emplace_back(worker);
+  worker();
+  for (auto& t : pool) t.join();
+
+  BatchSummary& s = run.summary;
+  s.scenario = o.scenario;
+  s.variant = config.ftmo.variant;
+  s.base_seed = config.session.seed;
+  s.attempts = run.attempts.size();
+  s.threads = threads;
+  s.elapsed_s = watch.elapsed_s();
+  s.breaches["daily_loss"] = 0;
+  s.breaches["max_loss"] = 0;
+  for (auto name : {"passed", "breached", "expired", "failed"}) s.outcomes[name] = 0;
+  for (auto name : split_list(config.stress.checks)) s.checks[std::string(name)] = true;
+  std::vector<double> days_to_pass;
+  std::vector<AttemptMetrics> metrics;
+  std::string hashes;
+  for (const AttemptResult& a : run.attempts) {
+    s.outcomes[std::string(outcome_name(a.outcome))] += 1;
+    if (a.outcome == AttemptOutcome::passed) {
+      ++s.passed;
+      days_to_pass.push_back(a.days);
+    }
+    if (a.outcome == AttemptOutcome::breached) s.breaches[a.breach_rule] += 1;
+    for (auto& [name, held] : s.checks) {
+      const auto it = a.checks.find(name);
+      held = held && it != a.checks.end() && it->second;
+    }
+    metrics.push_back(a.metrics);
+    s.bars += a.bars;
+    hashes += std::to_string(a.index) + ":" + a.final_hash + "\n";
+  }
+  s.pass_rate = s.attempts ? static_cast<double>(s.passed) / static_cast<double>(s.attempts) : 0.0;
+  const Wilson ci = wilson_ci95(s.passed, s.attempts);
+  s.ci95_low = ci.low;
+  s.ci95_high = ci.high;
+  s.median_days_to_pass = median(days_to_pass);
+  s.final_hash = hash128(hashes).hex();
+  s.aggregate = aggregate(metrics);
+  s.gate_attempts = static_cast<std::uint64_t>(config.challenge.gate_attempts);
+  s.gate_required_pct = config.challenge.gate_pass_rate_pct;
+  s.gate_evaluated = !o.only && s.attempts >= s.gate_attempts;
+  if (s.gate_evaluated) {
+    std::uint64_t passed = 0;
+    for (std::uint64_t i = 0; i < s.gate_attempts; ++i) passed += run.attempts[i].outcome == AttemptOutcome::passed;
+    s.gate_rate_pct = 100.0 * static_cast<double>(passed) / static_cast<double>(s.gate_attempts);
+    s.gate_passed = s.gate_rate_pct >= s.gate_required_pct;
+  }
+  return run;
+}
+
+}  // namespace verity
+

@@ -1,0 +1,58 @@
+// `verity challenge`: N seeded FTMO challenge attempts, each a whole session
+// of the actor graph, spread over threads (one session per core at a time).
+//
+// Attempt i runs with seed Prng(root seed, stream i).next_u64() on a window
+// the scenario names: generator paths starting at a seeded minute of the
+// year after market.start_time, or (session.source "store") a seeded window
+// of the imported candles. The attempt's clock starts at its first bar (the
+// strategy stays flat until its own inputs are warm: 200 minutes for the
+// EMA baseline) and runs until risk reports a pass or a breach, or
+// challenge.max_days pass (expired), or the data ends.
+//
+// Results depend only on the config and the attempt count: each attempt is
+// one deterministic session, results are stored by index, and the batch
+// hash chains the attempts' final hashes in index order, so the thread
+// count and scheduling never change the summary (except elapsed times).
+#pragma once
+
+#include <cstdint>
+#include <expected>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "actors/runtime/config.hpp"
+#include "sim/challenge_types.hpp"
+
+namespace verity {
+
+struct ChallengeOptions {
+  std::string scenario;               // the scenario file as given, for the report
+  std::uint64_t attempts = 20;
+  unsigned threads = 0;               // 0: every core
+  std::optional<std::uint64_t> only;  // run just this attempt (to re-verify its hash)
+  std::string command;                // recorded in each session's manifest
+  /// Called after each attempt, from the worker that ran it, under a lock.
+  std::function<void(std::uint64_t done, std::uint64_t total, const AttemptResult&)> progress;
+};
+
+struct ChallengeRun {
+  BatchSummary summary;
+  std::vector<AttemptResult> attempts;  // by index
+};
+
+/// The config attempt `index` runs with: its seed and its window.
+/// Fails when a stored window cannot be found (no data for the symbol).
+std::expected<Config, std::string> attempt_config(const Config& base, std::uint64_t index);
+
+/// One attempt, never throwing: a session error becomes outcome `failed`.
+AttemptResult run_attempt(const Config& base, std::uint64_t index, const std::string& command);
+
+std::expected<ChallengeRun, std::string> run_challenge(const Config& config, const ChallengeOptions& options);
+
+/// Checks that only a challenge needs, on top of load_config's: the scenario's
+/// symbols must be ones the data or the generator can provide.
+std::expected<void, std::string> validate_challenge(const Config& config);
+
+}  // namespace verity
