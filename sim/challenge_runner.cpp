@@ -7,6 +7,7 @@
 #include <cmath>
 #include <exception>
 #include <mutex>
+#include <set>
 #include <thread>
 
 #include "actors/feed/candle_store.hpp"
@@ -76,6 +77,9 @@ class AttemptTap {
                             r.getLastPrice(), r.getFeeUsd());
         }
         if (text_of(r.getDetail()).find("gap through") != std::string::npos) last_gap_ns_ = r.getTimeNs();
+        // Prague days with a fill: the trading days of an attempt that ends
+        // without a status (risk's tracker counts the same for pass/breach).
+        trading_days_.insert(prague_day(r.getTimeNs()));
         return;
       }
       case Kind::ACCOUNT_SNAPSHOT: {
@@ -86,6 +90,11 @@ class AttemptTap {
       }
       case Kind::RISK_DECISION: {
         auto d = p.getRiskDecision();
+        if (d.getApproved() && status_) {
+          failures_.push_back(fmt::format("guardrail: a signal was approved at {}, after the attempt ended",
+                                          format_iso8601_ms(d.getTimeNs())));
+          guardrail_ok_ = false;
+        }
         if (d.getApproved() && d.getWorstLossUsd() > d.getHeadroomUsd() + 1e-6) {
           failures_.push_back(fmt::format("guardrail: an entry approved at {} risks {:.2f} USD at its stop with p90 "
                                           "costs, above the {:.2f} USD left to the guardrails",
@@ -136,6 +145,7 @@ class AttemptTap {
       }
     } else {
       r.outcome = AttemptOutcome::expired;
+      r.trading_days = static_cast<int>(trading_days_.size());
       if (!start_ns_) {
         r.detail = "no bars";
       } else if (!expired()) {
@@ -188,6 +198,7 @@ class AttemptTap {
   std::optional<std::int64_t> last_gap_ns_;
   std::optional<FramePtr> last_account_, status_;
   int phase_ = 1;
+  std::set<std::int64_t> trading_days_;
   bool guardrail_ok_ = true;
   std::vector<std::string> failures_;
 };
@@ -199,6 +210,9 @@ std::uint64_t attempt_seed(std::uint64_t root, std::uint64_t index) { return Prn
 std::expected<Config, std::string> attempt_config(const Config& base, std::uint64_t index) {
   Config c = base;
   c.session.seed = attempt_seed(base.session.seed, index);
+  // Attempts keep only their final hash (a storage key: the hash is the
+  // same at every level); --attempt K re-runs one to check it.
+  c.journal.level = JournalLevel::HASH;
   Prng window(c.session.seed, 1);
   if (base.session.source == "store") {
     auto symbols = split_symbols(base.session.symbols);

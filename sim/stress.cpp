@@ -59,14 +59,24 @@ double StressedBarSource::flash_factor(double m) const {
   return det_exp(bottom * (1.0 - (m - a - fall) / rise));
 }
 
+double StressedBarSource::flash_low(double m_open, double m_close) const {
+  double low = std::min(flash_factor(m_open), flash_factor(m_close));
+  if (c_.flash_crash_at_min >= 0) {
+    const double bottom = static_cast<double>(c_.flash_crash_at_min + c_.flash_crash_minutes);
+    if (m_open < bottom && bottom < m_close) low = std::min(low, flash_factor(bottom));
+  }
+  return low;
+}
+
 std::optional<BarData> StressedBarSource::next() {
   while (auto bar = inner_->next()) {
     if (!t0_ns_) t0_ns_ = bar->open_time_ns;
     const std::int64_t minute = (bar->open_time_ns - *t0_ns_) / static_cast<std::int64_t>(kMinuteNs);
     const bool weekend = c_.weekend_gap_pct > 0 && weekday(bar->open_time_ns) >= 5;
+    SymbolState& s = symbols_[bar->symbol];
     if (dropped_at(minute, bar->open_time_ns)) {
       ++dropped_;
-      if (weekend) in_weekend_ = true;
+      if (weekend) s.in_weekend = true;
       continue;
     }
     BarData b = *bar;
@@ -74,49 +84,51 @@ std::optional<BarData> StressedBarSource::next() {
     const double m_open = static_cast<double>(b.open_time_ns - *t0_ns_) / kMinuteNs;
     const double m_close = m_open + static_cast<double>(b.interval_ns) / kMinuteNs;
     if (within(m_open, c_.vol_spike_at_min, c_.vol_spike_minutes)) {
-      if (!vol_anchor_) vol_anchor_ = b.open;
-      const double anchor = *vol_anchor_, k = c_.vol_spike_factor;
-      auto scale = [&](double x) { return vol_shift_ * anchor * det_exp(k * det_log(x / anchor)); };
+      if (!s.vol_anchor) s.vol_anchor = b.open;
+      const double anchor = *s.vol_anchor, k = c_.vol_spike_factor;
+      auto scale = [&](double x) { return s.vol_shift * anchor * det_exp(k * det_log(x / anchor)); };
       const double close_orig = b.close;
       b.open = scale(b.open);
       b.high = scale(b.high);
       b.low = scale(b.low);
       b.close = scale(b.close);
-      last_vol_close_ratio_ = b.close / close_orig;
+      s.last_vol_close_ratio = b.close / close_orig;
     } else {
-      if (vol_anchor_) {  // the spike is over: its level carries on
-        vol_shift_ = last_vol_close_ratio_;
-        vol_anchor_.reset();
+      if (s.vol_anchor) {  // the spike is over: its level carries on
+        s.vol_shift = s.last_vol_close_ratio;
+        s.vol_anchor.reset();
       }
-      b.open *= vol_shift_;
-      b.high *= vol_shift_;
-      b.low *= vol_shift_;
-      b.close *= vol_shift_;
+      b.open *= s.vol_shift;
+      b.high *= s.vol_shift;
+      b.low *= s.vol_shift;
+      b.close *= s.vol_shift;
     }
-    // Flash crash: the open at the open's factor, the close at the close's.
+    // Flash crash: the open at the open's factor, the close at the close's;
+    // the low reaches the bottom when the bottom falls inside the bar.
     const double f_open = flash_factor(m_open), f_close = flash_factor(m_close);
-    if (f_open != 1.0 || f_close != 1.0) {
+    const double f_low = flash_low(m_open, m_close);
+    if (f_open != 1.0 || f_close != 1.0 || f_low != 1.0) {
       b.open *= f_open;
       b.close *= f_close;
       b.high = std::max({b.high * std::max(f_open, f_close), b.open, b.close});
-      b.low = std::min({b.low * std::min(f_open, f_close), b.open, b.close});
+      b.low = std::min({b.low * f_low, b.open, b.close});
     }
-    // Weekend gap: Monday opens pct away from the last close before it.
-    if (in_weekend_ && !weekend) {
-      in_weekend_ = false;
-      if (last_close_ > 0) {
+    // Weekend gap: Monday opens pct away from the symbol's last close before it.
+    if (s.in_weekend && !weekend) {
+      s.in_weekend = false;
+      if (s.last_close > 0) {
         const double up = prng_.bernoulli(0.5) ? 1.0 : -1.0;
-        const double target = last_close_ * (1.0 + up * c_.weekend_gap_pct / 100.0);
-        weekend_shift_ = target / b.open;
+        const double target = s.last_close * (1.0 + up * c_.weekend_gap_pct / 100.0);
+        s.weekend_shift = target / b.open;
       }
     }
-    if (weekend_shift_ != 1.0) {
-      b.open *= weekend_shift_;
-      b.high *= weekend_shift_;
-      b.low *= weekend_shift_;
-      b.close *= weekend_shift_;
+    if (s.weekend_shift != 1.0) {
+      b.open *= s.weekend_shift;
+      b.high *= s.weekend_shift;
+      b.low *= s.weekend_shift;
+      b.close *= s.weekend_shift;
     }
-    last_close_ = b.close;
+    s.last_close = b.close;
     return b;
   }
   return std::nullopt;

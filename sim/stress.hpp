@@ -12,11 +12,15 @@
 //   - weekend gap: no bars from Saturday 00:00 to Monday 00:00 UTC, and
 //     Monday opens weekend_gap_pct away from Friday's close, up or down by a
 //     seeded coin; the shift carries on.
+// With several symbols in one stream, the spike's anchor, the levels that
+// carry on and the weekend gaps are each symbol's own (a coin per symbol per
+// weekend, drawn in stream order); the event windows are shared.
 // Venue-side events (latency spikes, reject storms, the outage's refusals)
 // live in the simulated venue. Every bar keeps low <= open, close <= high.
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -45,20 +49,27 @@ class StressedBarSource final : public BarSource {
  private:
   bool dropped_at(std::int64_t minute, std::int64_t open_time_ns) const;
   double flash_factor(double minute) const;
+  /// The lowest flash factor over [m_open, m_close] (the bottom may lie inside a bar).
+  double flash_low(double m_open, double m_close) const;
+
+  /// What the transforms carry from one bar of a symbol to the next.
+  struct SymbolState {
+    // Volatility spike: the anchor price and the level it leaves behind.
+    std::optional<double> vol_anchor;
+    double vol_shift = 1.0;
+    double last_vol_close_ratio = 1.0;
+    // Weekend gaps.
+    double weekend_shift = 1.0;
+    bool in_weekend = false;  // weekend bars were dropped since the last bar kept
+    double last_close = 0;    // of the last bar kept, after every transform
+  };
 
   std::unique_ptr<BarSource> inner_;
   StressConfig c_;
   Prng prng_;
   std::vector<std::int64_t> gap_starts_;  // minutes, sorted
   std::optional<std::int64_t> t0_ns_;
-  // Volatility spike: the anchor price and the shift it leaves behind.
-  std::optional<double> vol_anchor_;
-  double vol_shift_ = 1.0;
-  double last_vol_close_ratio_ = 1.0;
-  // Weekend gaps.
-  double weekend_shift_ = 1.0;
-  bool in_weekend_ = false;  // weekend bars were dropped since the last bar kept
-  double last_close_ = 0;    // of the last bar kept, after every transform
+  std::map<std::string, SymbolState> symbols_;
   std::uint64_t dropped_ = 0;
 };
 

@@ -31,16 +31,23 @@ notify_actor::behavior_type notify_behavior(notify_actor::stateful_pointer<notif
       [=](const Msg<schema::ExecutionReport>& in) {
         const Logger& log = w->session->log();
         auto r = in.get();
-        const bool rejected = r.getStatus() == schema::OrderStatus::REJECTED;
+        const auto status = r.getStatus();
+        const bool rejected = status == schema::OrderStatus::REJECTED;
         const LogLevel level = rejected ? LogLevel::info : LogLevel::debug;
         if (!log.enabled(level)) return;
-        log.event(level, in.time_ns(), in.frame->seq(), "execution", rejected ? "order_rejected" : "fill",
+        const char* event = rejected                                     ? "order_rejected"
+                            : status == schema::OrderStatus::CANCELED    ? "order_canceled"
+                            : status == schema::OrderStatus::NEW         ? "order_accepted"
+                            : status == schema::OrderStatus::EXPIRED     ? "order_expired"
+                                                                         : "fill";
+        log.event(level, in.time_ns(), in.frame->seq(), "execution", event,
                   {{"pair", text_of(r.getSymbol())},
                    {"order_id", r.getOrderId()},
                    {"side", r.getSide() == schema::Side::BUY ? "buy" : "sell"},
                    {"qty", r.getLastQty()},
                    {"price", r.getLastPrice()},
                    {"fee_usd", r.getFeeUsd()},
+                   {"reason", enum_name(r.getRejectReason())},
                    {"detail", text_of(r.getDetail())}});
       },
       [=](const Msg<schema::Quarantine>& in) {

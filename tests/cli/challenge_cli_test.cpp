@@ -6,7 +6,10 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <set>
 #include <sstream>
+#include <vector>
 
 #include "tests/support/run_command.hpp"
 
@@ -180,6 +183,115 @@ TEST(ChallengeCli, AttemptsRunOnWindowsOfImportedHistory) {
     EXPECT_TRUE(cols[6].starts_with("2021-")) << row;
   }
   EXPECT_EQ(starts.size(), 3u);
+}
+
+std::vector<std::map<std::string, std::string>> read_csv_rows(const std::string& path) {
+  // attempts.csv quotes only `detail`, the last column: split the rest on commas.
+  std::ifstream in(path);
+  std::string header, line;
+  std::getline(in, header);
+  std::vector<std::string> names;
+  std::stringstream hs(header);
+  for (std::string n; std::getline(hs, n, ',');) names.push_back(n);
+  std::vector<std::map<std::string, std::string>> rows;
+  while (std::getline(in, line)) {
+    std::map<std::string, std::string> row;
+    std::size_t pos = 0;
+    for (std::size_t i = 0; i < names.size(); ++i) {
+      if (i + 1 == names.size()) {
+        row[names[i]] = line.substr(pos);
+        break;
+      }
+      const std::size_t comma = line.find(',', pos);
+      row[names[i]] = line.substr(pos, comma - pos);
+      pos = comma + 1;
+    }
+    rows.push_back(row);
+  }
+  return rows;
+}
+
+TEST(ChallengeCli, PassesAreDetectedAcrossBothPhasesAndTimed) {
+  // Tiny targets, so the losing baseline still passes some attempts: this
+  // tests the pass path (phase 1, then verification), not the strategy.
+  TempDir dir;
+  const auto path = write_scenario(dir, "easy.toml",
+                                   "[ftmo]\nprofit_target_pct = 0.05\nverification_target_pct = 0.05\n"
+                                   "min_trading_days = 1\n[challenge]\nmax_days = 5\n");
+  const auto r = run_verity("challenge --scenario " + path + " --seeds 10 --report " + dir.sub("rep"));
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  const auto j = last_json(r);
+  ASSERT_GT(j["passed"].get<int>(), 0) << r.last_line();
+  EXPECT_GT(j["median_days_to_pass"].get<double>(), 0);
+  EXPECT_LT(j["median_days_to_pass"].get<double>(), 5);
+  const double rate = j["pass_rate"];
+  EXPECT_DOUBLE_EQ(rate, j["passed"].get<double>() / 10.0);
+  EXPECT_LE(j["pass_rate_ci95"][0].get<double>(), rate);
+  EXPECT_GE(j["pass_rate_ci95"][1].get<double>(), rate);
+  for (const auto& row : read_csv_rows(dir.sub("rep") + "/attempts.csv")) {
+    if (row.at("outcome") != "passed") continue;
+    EXPECT_EQ(row.at("phase"), "2");  // a pass of the 2-Step is a pass of the verification
+    EXPECT_GE(std::stoi(row.at("trading_days")), 1);
+    EXPECT_LT(std::stod(row.at("days")), 5.0);
+  }
+}
+
+TEST(ChallengeCli, BreachesCarryTheirRuleTimeAndNumbersAndNothingFollows) {
+  // Risky sizing with guardrails at the firm's limits: attempts breach.
+  TempDir dir;
+  const auto path = write_scenario(dir, "risky.toml",
+                                   "[risk]\nrisk_per_trade_pct = 4\nmax_position_usd = 1000000\n"
+                                   "[ftmo]\nguard_daily_loss_pct = 5\nguard_max_loss_pct = 10\n"
+                                   "[challenge]\nmax_days = 10\n");
+  const auto r = run_verity("challenge --scenario " + path + " --seeds 10 --report " + dir.sub("rep"));
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;  // every check held: nothing approved after a breach
+  const auto j = last_json(r);
+  const int breaches = j["breaches"]["daily_loss"].get<int>() + j["breaches"]["max_loss"].get<int>();
+  ASSERT_GT(breaches, 0) << r.last_line();
+  EXPECT_EQ(j["outcomes"]["breached"], breaches);
+  EXPECT_EQ(j["checks"]["guardrail"], true);
+  for (const auto& row : read_csv_rows(dir.sub("rep") + "/attempts.csv")) {
+    if (row.at("outcome") != "breached") continue;
+    const std::string rule = row.at("breach_rule");
+    EXPECT_TRUE(rule == "daily_loss" || rule == "max_loss") << rule;
+    EXPECT_TRUE(row.at("breach_time").starts_with("2024-") || row.at("breach_time").starts_with("2025-"));
+    // The loss is over the limit, and the limit is the rule's share of 100'000.
+    EXPECT_GT(std::stod(row.at("breach_loss_usd")), std::stod(row.at("breach_limit_usd")));
+    EXPECT_EQ(std::stod(row.at("breach_limit_usd")), rule == "daily_loss" ? 5'000.0 : 10'000.0);
+    EXPECT_TRUE(contains(row.at("detail"), rule + " breached at"));
+  }
+}
+
+TEST(ChallengeCli, ABreachThroughAGappedStopIsReportedAsSuch) {
+  // Monday opens 8% away from Friday: positions held over a weekend at 5x
+  // leverage gap through their stops.
+  TempDir dir;
+  const auto path = write_scenario(dir, "gaps.toml",
+                                   "[risk]\nrisk_per_trade_pct = 2\nmax_position_usd = 1000000\nleverage_min = 5\n"
+                                   "[challenge]\nmax_days = 10\n[stress]\nweekend_gap_pct = 8.0\n");
+  const auto r = run_verity("challenge --scenario " + path + " --seeds 20 --report " + dir.sub("rep"));
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  int gapped = 0;
+  for (const auto& row : read_csv_rows(dir.sub("rep") + "/attempts.csv")) {
+    if (row.at("gap_through_stop") != "1") continue;
+    ++gapped;
+    EXPECT_EQ(row.at("outcome"), "breached");
+    EXPECT_TRUE(contains(row.at("detail"), "gapped through a stop"));
+  }
+  EXPECT_GT(gapped, 0) << read(dir.sub("rep") + "/attempts.csv");
+}
+
+TEST(ChallengeCli, AProgressBarOnATerminalOnly) {
+  TempDir dir;
+  const std::string cmd = std::string(VERITY_BIN) + " challenge --scenario " + k2Step +
+                          " --seeds 2 --max-days 1 --report " + dir.sub("rep");
+  // `script` gives the command a pseudo-terminal.
+  const auto tty = testing::run_command("script -qec '" + cmd + "' /dev/null");
+  if (tty.exit_code == 127) GTEST_SKIP() << "no `script` (bsdutils) to make a terminal";
+  EXPECT_EQ(tty.exit_code, 0) << tty.out << tty.err;
+  EXPECT_TRUE(contains(tty.out, "2/2 attempts"));
+  const auto piped = run_verity("challenge --scenario " + k2Step + " --seeds 2 --max-days 1 --report " + dir.sub("rep"));
+  EXPECT_FALSE(contains(piped.err + piped.out, "2/2 attempts"));
 }
 
 }  // namespace

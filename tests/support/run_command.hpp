@@ -32,11 +32,11 @@ inline ::testing::AssertionResult contains(const std::string& text, const std::s
   return ::testing::AssertionFailure() << "output does not contain \"" << part << "\":\n" << text;
 }
 
-/// `args` is appended to the verity binary's path; quote as for sh.
-inline CommandResult run_verity(const std::string& args, const std::string& env = "") {
+/// Runs `command` through sh (quote as for sh), stdin from /dev/null.
+inline CommandResult run_command(const std::string& command) {
   TempDir scratch;
   const std::string out_path = scratch.sub("out"), err_path = scratch.sub("err");
-  const std::string cmd = env + " " + VERITY_BIN + " " + args + " >" + out_path + " 2>" + err_path + " </dev/null";
+  const std::string cmd = command + " >" + out_path + " 2>" + err_path + " </dev/null";
   const int status = std::system(cmd.c_str());
   CommandResult r;
   r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
@@ -49,6 +49,11 @@ inline CommandResult run_verity(const std::string& args, const std::string& env 
   r.out = slurp(out_path);
   r.err = slurp(err_path);
   return r;
+}
+
+/// `args` is appended to the verity binary's path; quote as for sh.
+inline CommandResult run_verity(const std::string& args, const std::string& env = "") {
+  return run_command(env + " " + VERITY_BIN + " " + args);
 }
 
 }  // namespace verity::testing
