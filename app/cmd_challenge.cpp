@@ -9,6 +9,7 @@
 
 #include "actors/runtime/config.hpp"
 #include "app/commands.hpp"
+#include "app/key_flags.hpp"
 #include "sim/challenge_runner.hpp"
 #include "sim/metrics.hpp"
 #include "sim/report.hpp"
@@ -17,11 +18,6 @@ namespace verity::app {
 
 namespace {
 
-struct FlagKey {
-  const char* flag;
-  const char* key;
-  const char* help;
-};
 constexpr FlagKey kFlags[] = {
     {"--seed", "session.seed", "root seed; attempt i runs with a seed derived from it and i"},
     {"--max-days", "challenge.max_days", "days an attempt may run before it expires"},
@@ -52,10 +48,7 @@ void draw_progress(std::uint64_t done, std::uint64_t total, const AttemptResult&
 }
 
 int run_challenge_command(const ChallengeArgs& a) {
-  std::vector<ConfigOverride> overrides;
-  for (std::size_t i = 0; i < std::size(kFlags); ++i) {
-    if (!a.values[i].empty()) overrides.push_back({kFlags[i].key, a.values[i], kFlags[i].flag});
-  }
+  std::vector<ConfigOverride> overrides = key_overrides(kFlags, a.values);
   auto env = verity_environment();
   // Per-session info logs from hundreds of attempts drown the summary.
   if (a.values[3].empty() && !env.contains("VERITY_LOG_LEVEL")) overrides.insert(overrides.begin(), {"log.level", "warn", "verity challenge default"});
@@ -145,9 +138,7 @@ void add_challenge(CLI::App& app, std::function<int()>& run) {
   cmd->add_option("--threads", args->threads, "worker threads, one session each (default: every core)");
   cmd->add_option("--attempt", args->attempt, "run only this attempt of the batch, to re-verify its final hash");
   cmd->add_flag("--no-progress", args->no_progress, "no progress bar, even on a terminal");
-  for (std::size_t i = 0; i < std::size(kFlags); ++i) {
-    cmd->add_option(kFlags[i].flag, args->values[i], std::string(kFlags[i].help) + " (" + kFlags[i].key + ")");
-  }
+  add_key_flags(cmd, kFlags, args->values);
   cmd->callback([&run, args] { run = [args] { return run_challenge_command(*args); }; });
 }
 

@@ -7,6 +7,7 @@
 #include "actors/runtime/memory_store.hpp"
 #include "actors/runtime/rocksdb_store.hpp"
 #include "app/commands.hpp"
+#include "app/key_flags.hpp"
 #include "sim/sim_runner.hpp"
 
 namespace verity::app {
@@ -14,11 +15,6 @@ namespace verity::app {
 namespace {
 
 /// Each flag sets one config key; this table is the only place that pairs them.
-struct FlagKey {
-  const char* flag;
-  const char* key;
-  const char* help;
-};
 constexpr FlagKey kFlags[] = {
     {"--seed", "session.seed", "root seed"},
     {"--bars", "session.bars", "bars to generate (at most, with --source store)"},
@@ -40,10 +36,7 @@ struct SimArgs {
 };
 
 int run_sim_command(const SimArgs& a) {
-  std::vector<ConfigOverride> overrides;
-  for (std::size_t i = 0; i < std::size(kFlags); ++i) {
-    if (!a.values[i].empty()) overrides.push_back({kFlags[i].key, a.values[i], kFlags[i].flag});
-  }
+  std::vector<ConfigOverride> overrides = key_overrides(kFlags, a.values);
   auto config = load_config(a.config_path, overrides, verity_environment());
   if (!config) {
     std::fprintf(stderr, "verity sim: %s\n", config.error().c_str());
@@ -86,9 +79,7 @@ void add_sim(CLI::App& app, std::function<int()>& run) {
       "then these flags. `verity config --keys` lists every key.");
   cmd->add_option("--config", args->config_path, "TOML config file")->check(CLI::ExistingFile);
   // Values are validated by the config layer, which names the key and range.
-  for (std::size_t i = 0; i < std::size(kFlags); ++i) {
-    cmd->add_option(kFlags[i].flag, args->values[i], std::string(kFlags[i].help) + " (" + kFlags[i].key + ")");
-  }
+  add_key_flags(cmd, kFlags, args->values);
   cmd->callback([&run, args] { run = [args] { return run_sim_command(*args); }; });
 }
 
