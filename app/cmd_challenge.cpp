@@ -57,8 +57,10 @@ int run_challenge_command(const ChallengeArgs& a) {
     std::fprintf(stderr, "verity challenge: %s\n", config.error().c_str());
     return kExitError;
   }
-  if (a.seeds == 0) {
-    std::fprintf(stderr, "verity challenge: --seeds is 0; expected at least 1 attempt\n");
+  constexpr std::uint64_t kMaxSeeds = 1'000'000;  // results are kept in memory, a few KB each
+  if (a.seeds == 0 || a.seeds > kMaxSeeds) {
+    std::fprintf(stderr, "verity challenge: --seeds is %llu; expected 1 to %llu attempts (split larger batches by --seed)\n",
+                 static_cast<unsigned long long>(a.seeds), static_cast<unsigned long long>(kMaxSeeds));
     return kExitError;
   }
   if (a.attempt >= 0 && static_cast<std::uint64_t>(a.attempt) >= a.seeds) {

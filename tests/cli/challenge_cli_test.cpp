@@ -149,6 +149,10 @@ TEST(ChallengeCli, BadScenariosFailAtStartNamingTheProblem) {
   }
   // Bad arguments, too.
   EXPECT_EQ(run_verity("challenge --scenario " + k2Step + " --seeds 0").exit_code, 2);
+  const auto huge = run_verity("challenge --scenario " + k2Step + " --seeds 5000000000");
+  EXPECT_EQ(huge.exit_code, 2);
+  EXPECT_TRUE(contains(huge.err, "expected 1 to 1000000 attempts"));
+  EXPECT_EQ(run_verity("challenge --scenario " + k2Step + " --seeds lots").exit_code, 2);
   const auto outside = run_verity("challenge --scenario " + k2Step + " --seeds 3 --attempt 3");
   EXPECT_EQ(outside.exit_code, 2);
   EXPECT_TRUE(contains(outside.err, "--attempt 3"));
