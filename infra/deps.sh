@@ -29,23 +29,25 @@ if ! command -v node >/dev/null 2>&1; then
   packages+=(nodejs npm)
 fi
 
-# The harness's npm packages, installed from its lock file when node_modules
-# is missing or older than the lock. Quiet; a second run does nothing.
-reference_modules() {
-  local dir
-  dir="$(cd "$(dirname "$0")/.." && pwd)/tests/reference"
+# The npm packages of the TA-Lib reference harness (tests/reference) and of
+# the reference backtester in the benchmarks (tests/bench/reference),
+# installed from each lock file when node_modules is missing or older than
+# the lock. Quiet; a second run does nothing.
+npm_modules() {
+  local rel="$1" check="${2:-}" dir
+  dir="$(cd "$(dirname "$0")/.." && pwd)/$rel"
   [ -f "$dir/package-lock.json" ] || return 0
   local stamp="$dir/node_modules/.package-lock.json"
   if [ -f "$stamp" ] && [ ! "$dir/package-lock.json" -nt "$stamp" ]; then return 0; fi
-  if [ "${1:-}" = "--check" ]; then
-    echo "deps: missing: npm modules of tests/reference (npm ci)"
+  if [ "$check" = "--check" ]; then
+    echo "deps: missing: npm modules of $rel (npm ci)"
     return 1
   fi
   if ! command -v npm >/dev/null 2>&1; then
-    echo "deps: no npm: tests/reference not installed (the features_reference test will skip)"
+    echo "deps: no npm: $rel not installed (what uses it will skip)"
     return 0
   fi
-  echo "deps: npm ci --prefix tests/reference"
+  echo "deps: npm ci --prefix $rel"
   local log
   log="$(mktemp)"
   if ! npm ci --prefix "$dir" --no-audit --no-fund --loglevel=error >"$log" 2>&1; then
@@ -54,6 +56,11 @@ reference_modules() {
     return 1
   fi
   rm -f "$log"
+}
+
+reference_modules() {
+  npm_modules tests/reference "${1:-}" || return 1
+  npm_modules tests/bench/reference "${1:-}" || return 1
 }
 
 missing=()
