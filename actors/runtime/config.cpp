@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <functional>
+#include <optional>
 #include <set>
 #include <sstream>
 
@@ -414,10 +415,13 @@ std::string render(const Config& c0, const Key& k) {
   return "";
 }
 
-std::expected<void, std::string> apply_toml(Config& c, const std::string& path) {
+/// Applies a TOML document: the file at `path`, or `text` when given (then
+/// `path` only names where it came from in messages).
+std::expected<void, std::string> apply_toml(Config& c, const std::string& path,
+                                            const std::optional<std::string_view>& text = std::nullopt) {
   toml::table root;
   try {
-    root = toml::parse_file(path);
+    root = text ? toml::parse(*text, path) : toml::parse_file(path);
   } catch (const toml::parse_error& e) {
     std::ostringstream os;
     os << "config: " << path << " line " << e.source().begin.line << ", column " << e.source().begin.column << ": "
@@ -549,6 +553,13 @@ std::expected<Config, std::string> load_config(const std::string& toml_path, con
     if (!k) return std::unexpected("config: unknown key " + o.key + " (from " + o.origin + ")");
     if (auto ok = set_from_text(c, *k, o.value, o.origin); !ok) return std::unexpected(ok.error());
   }
+  if (auto ok = validate(c); !ok) return std::unexpected(ok.error());
+  return c;
+}
+
+std::expected<Config, std::string> load_config_text(std::string_view toml_text, const std::string& origin) {
+  Config c;
+  if (auto ok = apply_toml(c, origin, toml_text); !ok) return std::unexpected(ok.error());
   if (auto ok = validate(c); !ok) return std::unexpected(ok.error());
   return c;
 }

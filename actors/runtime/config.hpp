@@ -208,6 +208,11 @@ struct ConfigOverride {
 std::expected<Config, std::string> load_config(const std::string& toml_path, const std::vector<ConfigOverride>& overrides,
                                                const std::map<std::string, std::string>& environment);
 
+/// A config from TOML text alone (no environment, no flags): how a replay
+/// rebuilds the config a session ran with from its manifest's canonical form.
+/// `origin` names the text in messages, e.g. "manifest of session 1a2b...".
+std::expected<Config, std::string> load_config_text(std::string_view toml_text, const std::string& origin);
+
 /// The VERITY_* variables of this process, for load_config.
 std::map<std::string, std::string> verity_environment();
 

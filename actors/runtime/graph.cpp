@@ -52,4 +52,22 @@ Graph::~Graph() {
 
 std::size_t Graph::run_until_idle() { return system_->scheduler.run(); }
 
+Status Sequencer::replay_step(const FramePtr& input) {
+  session_.begin_step(input->time_ns());
+  switch (input->kind()) {
+    case Kind::BAR:
+      graph_.deliver(session_.forward(ActorId::EXTERNAL, InputRoute<schema::Bar>::destination, Msg<schema::Bar>{input}));
+      break;
+    case Kind::CONTROL_COMMAND:
+      graph_.deliver(session_.forward(ActorId::EXTERNAL, InputRoute<schema::ControlCommand>::destination,
+                                      Msg<schema::ControlCommand>{input}));
+      break;
+    default:
+      return std::unexpected("seq " + std::to_string(input->seq()) + ": a " + std::string(kind_name(input->kind())) +
+                             " from outside the graph is not an input the graph takes");
+  }
+  hops_ += graph_.run_until_idle();
+  return journal_.commit_step();
+}
+
 }  // namespace verity

@@ -65,6 +65,11 @@ class Sequencer {
     return journal_.commit_step();
   }
 
+  /// One step from a journaled input: the same payload enters at the same
+  /// logical time, in a new envelope the Session stamps (so a faithful
+  /// replay makes the same bytes). Bars and control commands are inputs.
+  Status replay_step(const FramePtr& input);
+
   /// Actor jobs the scheduler has run: one per message handled.
   std::uint64_t hops() const { return hops_; }
 

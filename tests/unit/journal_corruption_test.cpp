@@ -222,5 +222,25 @@ TEST_F(JournalCorruption, CliCheckFailsOnADamagedJournal) {
   }
 }
 
+TEST_F(JournalCorruption, ReplayVerifyNeverSaysIdenticalOnADamagedJournal) {
+  // The clean journal replays identically...
+  const auto clean = run_verity("replay --verify --journal " + clean_dir());
+  EXPECT_EQ(clean.exit_code, 0) << clean.out << clean.err;
+  EXPECT_NE(clean.last_line().find("\"identical\":true"), std::string::npos) << clean.out;
+  EXPECT_NE(clean.last_line().find(final_hash_.hex()), std::string::npos) << clean.out;
+  // ...and no damaged copy does: each is an error (exit 2) naming what broke.
+  const std::string flipped = copy_of_clean("replay-flipped");
+  flip_bytes(largest_sst(flipped), fs::file_size(largest_sst(flipped)) / 2, 16);
+  const std::string truncated = copy_of_clean("replay-truncated");
+  fs::resize_file(largest_sst(truncated), fs::file_size(largest_sst(truncated)) / 2);
+  for (const std::string& dir : {flipped, truncated}) {
+    const auto r = run_verity("replay --verify --journal " + dir);
+    EXPECT_EQ(r.exit_code, 2) << dir << "\n" << r.out << r.err;
+    EXPECT_EQ(r.out.find("\"identical\":true"), std::string::npos) << r.out;
+    const bool clear = r.err.find("seq") != std::string::npos || r.err.find("orrupt") != std::string::npos;
+    EXPECT_TRUE(clear) << dir << ": " << r.err;
+  }
+}
+
 }  // namespace
 }  // namespace verity

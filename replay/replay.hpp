@@ -1,0 +1,68 @@
+// Replaying a journaled session: rebuild the graph from the session's
+// manifest (its canonical config, seed and data sources), feed it the
+// journaled inputs in seq order, and compare what it makes with what was
+// recorded.
+//
+// At level full every message is compared byte for byte at its seq, and the
+// final hash against the recorded head. The first difference stops the
+// replay and is reported with its seq, actor, kind, both messages decoded
+// and a field-level diff. A journal that fails its own checks (checksum,
+// seq, chain) is an error, never "identical".
+#pragma once
+
+#include <cstdint>
+#include <expected>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "actors/runtime/config.hpp"
+#include "actors/runtime/envelope.hpp"
+#include "actors/runtime/hash.hpp"
+#include "actors/runtime/journal_store.hpp"
+
+namespace verity {
+
+/// One field that differs between two messages: its path in the envelope
+/// ("payload.accountSnapshot.equityUsd") and both values as text.
+struct FieldDiff {
+  std::string path, recorded, replayed;
+};
+
+/// Field-level differences between two envelopes (the checksum word is
+/// left out: it differs whenever anything else does).
+std::vector<FieldDiff> diff_frames(const Frame& recorded, const Frame& replayed);
+
+struct Divergence {
+  std::uint64_t seq = 0;
+  std::string actor;     // the recorded message's source actor
+  std::string kind;      // the recorded message's kind
+  std::string recorded;  // decoded, one line; empty when the replay made a message the journal lacks
+  std::string replayed;  // decoded, one line; empty when the replay made nothing at this seq
+  std::vector<FieldDiff> fields;
+  std::string what;      // plain words
+};
+
+struct ReplayResult {
+  std::uint64_t session = 0;
+  bool identical = false;
+  std::uint64_t messages = 0;   // messages the replay made (and compared)
+  std::uint64_t inputs = 0;
+  Hash128 final_hash;           // the replay's chain
+  Hash128 recorded_hash;        // the journal head's chain
+  std::optional<Divergence> divergence;
+  std::vector<std::string> warnings;  // e.g. a different build id
+  double elapsed_s = 0;
+};
+
+/// The one session in `store`, or the one whose hex id starts with
+/// `prefix` (when not empty). Errors name what is there.
+std::expected<std::uint64_t, std::string> pick_session(JournalStore& store, const std::string& prefix);
+
+/// Verifies a session recorded at level full.
+std::expected<ReplayResult, std::string> replay_verify(JournalStore& store, std::uint64_t session);
+
+/// The summary line `verity replay --verify` prints last.
+std::string replay_json(const ReplayResult& r);
+
+}  // namespace verity
