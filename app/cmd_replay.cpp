@@ -2,6 +2,7 @@
 // `--verify` compares every message byte for byte and the final hash.
 #include <cstdio>
 
+#include "actors/runtime/calendar.hpp"
 #include "actors/runtime/log.hpp"
 #include "actors/runtime/rocksdb_store.hpp"
 #include "app/commands.hpp"
@@ -15,6 +16,9 @@ struct ReplayArgs {
   std::string dir = "verity-data/journal";
   std::string session;
   bool verify = false;
+  bool step = false;
+  std::uint64_t from_seq = 1, to_seq = UINT64_MAX;
+  std::string until;
 };
 
 void print_divergence(const Divergence& d) {
@@ -28,8 +32,8 @@ void print_divergence(const Divergence& d) {
 }
 
 int run_replay(const ReplayArgs& a) {
-  if (!a.verify) {
-    std::fprintf(stderr, "verity replay: say what to do: --verify (what-if and stepping come later)\n");
+  if (!a.verify && !a.step) {
+    std::fprintf(stderr, "verity replay: say what to do: --verify or --step\n");
     return kExitError;
   }
   auto store = RocksDbStore::open_read_only(a.dir);
@@ -42,13 +46,41 @@ int run_replay(const ReplayArgs& a) {
     std::fprintf(stderr, "verity replay: %s\n", session.error().c_str());
     return kExitError;
   }
-  auto r = replay_verify(**store, *session);
+  ReplayOptions options;
+  options.from_seq = a.from_seq;
+  options.to_seq = a.to_seq;
+  if (a.from_seq > a.to_seq) {
+    std::fprintf(stderr, "verity replay: --from-seq %llu is after --to-seq %llu\n",
+                 static_cast<unsigned long long>(a.from_seq), static_cast<unsigned long long>(a.to_seq));
+    return kExitError;
+  }
+  if (!a.until.empty()) {
+    auto t = parse_iso8601_ns(a.until);
+    if (!t) {
+      std::fprintf(stderr, "verity replay: --until %s: expected an ISO 8601 UTC time such as 2024-01-02T03:04:05Z\n",
+                   a.until.c_str());
+      return kExitError;
+    }
+    options.until_ns = *t;
+  }
+  if (a.step) {
+    options.on_message = [](const Frame& f) {
+      std::printf("%llu %s %s->%s %s\n", static_cast<unsigned long long>(f.seq()),
+                  format_iso8601_ms(f.time_ns()).c_str(), std::string(actor_name(f.source())).c_str(),
+                  std::string(actor_name(f.destination())).c_str(), kj::str(f.envelope().getPayload()).cStr());
+    };
+  }
+  auto r = replay_verify(**store, *session, options);
   if (!r) {
     std::fprintf(stderr, "verity replay: %s\n", r.error().c_str());
     return kExitError;
   }
   for (const std::string& w : r->warnings) std::fprintf(stderr, "verity replay: warning: %s\n", w.c_str());
-  if (r->identical) {
+  if (r->identical && r->partial) {
+    std::printf("verity replay: session %s identical up to seq %llu: %llu messages from %llu inputs\n",
+                session_hex(r->session).c_str(), static_cast<unsigned long long>(r->messages),
+                static_cast<unsigned long long>(r->messages), static_cast<unsigned long long>(r->inputs));
+  } else if (r->identical) {
     std::printf("verity replay: session %s identical: %llu messages from %llu inputs, final hash %s (%.2f s)\n",
                 session_hex(r->session).c_str(), static_cast<unsigned long long>(r->messages),
                 static_cast<unsigned long long>(r->inputs), r->final_hash.hex().c_str(), r->elapsed_s);
@@ -71,6 +103,10 @@ void add_replay(CLI::App& app, std::function<int()>& run) {
   cmd->add_option("--journal", args->dir, "journal folder")->capture_default_str();
   cmd->add_option("--session", args->session, "session id or a unique prefix of it; default: the only one");
   cmd->add_flag("--verify", args->verify, "compare every replayed message and the final hash with the journal");
+  cmd->add_flag("--step", args->step, "print each replayed message decoded (from --from-seq on)");
+  cmd->add_option("--from-seq", args->from_seq, "compare and print from this seq on (the graph still replays from seq 1)");
+  cmd->add_option("--to-seq", args->to_seq, "stop after the step that reaches this seq");
+  cmd->add_option("--until", args->until, "stop before the first input after this time (ISO 8601 UTC)");
   cmd->callback([&run, args] { run = [args] { return run_replay(*args); }; });
 }
 

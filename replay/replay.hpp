@@ -12,6 +12,7 @@
 
 #include <cstdint>
 #include <expected>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -46,6 +47,7 @@ struct Divergence {
 struct ReplayResult {
   std::uint64_t session = 0;
   bool identical = false;
+  bool partial = false;         // a range: the final hash is the chain at the range's end
   std::uint64_t messages = 0;   // messages the replay made (and compared)
   std::uint64_t inputs = 0;
   Hash128 final_hash;           // the replay's chain
@@ -59,8 +61,22 @@ struct ReplayResult {
 /// `prefix` (when not empty). Errors name what is there.
 std::expected<std::uint64_t, std::string> pick_session(JournalStore& store, const std::string& prefix);
 
+/// What part of a session to replay, and who sees each replayed message.
+/// The graph always starts from the session's first input (its state is
+/// built by every earlier step); `from_seq` only says where comparing and
+/// showing start. `to_seq` and `until_ns` end the replay after the step
+/// that reaches them.
+struct ReplayOptions {
+  std::uint64_t from_seq = 1;
+  std::uint64_t to_seq = UINT64_MAX;
+  std::int64_t until_ns = INT64_MAX;  // last input time replayed
+  /// Sees each replayed message with seq >= from_seq, after it is compared.
+  std::function<void(const Frame& replayed)> on_message;
+};
+
 /// Verifies a session recorded at level full.
-std::expected<ReplayResult, std::string> replay_verify(JournalStore& store, std::uint64_t session);
+std::expected<ReplayResult, std::string> replay_verify(JournalStore& store, std::uint64_t session,
+                                                       const ReplayOptions& options = {});
 
 /// The summary line `verity replay --verify` prints last.
 std::string replay_json(const ReplayResult& r);
