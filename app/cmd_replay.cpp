@@ -1,12 +1,15 @@
 // `verity replay`: re-run a journaled session from its manifest and inputs.
 // `--verify` compares every message byte for byte and the final hash.
 #include <cstdio>
+#include <filesystem>
+#include <fstream>
 
 #include "actors/runtime/calendar.hpp"
 #include "actors/runtime/log.hpp"
 #include "actors/runtime/rocksdb_store.hpp"
 #include "app/commands.hpp"
 #include "replay/replay.hpp"
+#include "replay/what_if.hpp"
 
 namespace verity::app {
 
@@ -19,7 +22,43 @@ struct ReplayArgs {
   bool step = false;
   std::uint64_t from_seq = 1, to_seq = UINT64_MAX;
   std::string until;
+  bool what_if = false;
+  std::string config_path, model, report_dir;
 };
+
+int run_what_if(const ReplayArgs& a, JournalStore& store, std::uint64_t session) {
+  if (!a.model.empty()) {
+    std::fprintf(stderr, "verity replay: --model %s: there is no model registry yet (it comes with the models "
+                 "issue); use --config\n", a.model.c_str());
+    return kExitError;
+  }
+  if (a.config_path.empty()) {
+    std::fprintf(stderr, "verity replay: --what-if needs --config FILE: the keys to change\n");
+    return kExitError;
+  }
+  auto r = replay_what_if(store, session, a.config_path);
+  if (!r) {
+    std::fprintf(stderr, "verity replay: %s\n", r.error().c_str());
+    return kExitError;
+  }
+  for (const std::string& w : r->warnings) std::fprintf(stderr, "verity replay: warning: %s\n", w.c_str());
+  std::printf("%s", what_if_text(*r).c_str());
+  if (!a.report_dir.empty()) {
+    std::error_code ec;
+    std::filesystem::create_directories(a.report_dir, ec);
+    const std::string path = a.report_dir + "/whatif.json";
+    std::ofstream out(path);
+    out << what_if_json(*r, /*full=*/true) << "\n";
+    if (ec || !out.good()) {
+      std::fprintf(stderr, "verity replay: cannot write %s: %s\n", path.c_str(),
+                   ec ? ec.message().c_str() : "write failed");
+      return kExitError;
+    }
+    std::printf("verity replay: what-if report %s\n", path.c_str());
+  }
+  std::printf("%s\n", what_if_json(*r, /*full=*/false).c_str());
+  return kExitOk;
+}
 
 void print_divergence(const Divergence& d) {
   std::printf("verity replay: DIVERGED at seq %llu (%s, %s): %s\n", static_cast<unsigned long long>(d.seq),
@@ -32,8 +71,8 @@ void print_divergence(const Divergence& d) {
 }
 
 int run_replay(const ReplayArgs& a) {
-  if (!a.verify && !a.step) {
-    std::fprintf(stderr, "verity replay: say what to do: --verify or --step\n");
+  if (!a.verify && !a.step && !a.what_if) {
+    std::fprintf(stderr, "verity replay: say what to do: --verify, --step or --what-if\n");
     return kExitError;
   }
   auto store = RocksDbStore::open_read_only(a.dir);
@@ -46,6 +85,7 @@ int run_replay(const ReplayArgs& a) {
     std::fprintf(stderr, "verity replay: %s\n", session.error().c_str());
     return kExitError;
   }
+  if (a.what_if) return run_what_if(a, **store, *session);
   ReplayOptions options;
   options.from_seq = a.from_seq;
   options.to_seq = a.to_seq;
@@ -99,7 +139,10 @@ void add_replay(CLI::App& app, std::function<int()>& run) {
       "inputs and compares every message byte for byte, then the final hash. The session must be recorded at\n"
       "level full. The last line on stdout is JSON: identical, messages, final_hash, and first_divergence (seq,\n"
       "actor, kind, field diffs) when it diverged. Exit 0 identical, 1 diverged, 2 error (a damaged journal is\n"
-      "an error naming the seq, never identical).");
+      "an error naming the seq, never identical).\n"
+      "--what-if --config FILE re-runs the same inputs with FILE's keys replacing the recorded config's and\n"
+      "reports the first divergence, signals added and removed, risk decisions changed, trades changed, the\n"
+      "P&L and equity delta, and the FTMO outcome under each config; --report DIR writes whatif.json.");
   cmd->add_option("--journal", args->dir, "journal folder")->capture_default_str();
   cmd->add_option("--session", args->session, "session id or a unique prefix of it; default: the only one");
   cmd->add_flag("--verify", args->verify, "compare every replayed message and the final hash with the journal");
@@ -107,6 +150,12 @@ void add_replay(CLI::App& app, std::function<int()>& run) {
   cmd->add_option("--from-seq", args->from_seq, "compare and print from this seq on (the graph still replays from seq 1)");
   cmd->add_option("--to-seq", args->to_seq, "stop after the step that reaches this seq");
   cmd->add_option("--until", args->until, "stop before the first input after this time (ISO 8601 UTC)");
+  cmd->add_flag("--what-if", args->what_if,
+                "re-run the journaled inputs under --config and report what changes against the recorded config");
+  cmd->add_option("--config", args->config_path, "what-if: TOML whose keys replace the recorded config's")
+      ->check(CLI::ExistingFile);
+  cmd->add_option("--model", args->model, "what-if: another model version (needs the model registry)");
+  cmd->add_option("--report", args->report_dir, "what-if: folder for whatif.json (curves included)");
   cmd->callback([&run, args] { run = [args] { return run_replay(*args); }; });
 }
 

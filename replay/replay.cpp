@@ -109,6 +109,84 @@ std::expected<std::uint64_t, std::string> pick_session(JournalStore& store, cons
                          " in " + store.describe() + ": " + all + "; name one with --session");
 }
 
+std::expected<RecordedSession, std::string> load_recorded(JournalReader& reader, const std::string& override_path) {
+  const ManifestInfo& recorded = reader.manifest();
+  const HeadInfo& head = reader.head();
+  RecordedSession out;
+  out.session = recorded.session;
+  const std::string name = "session " + session_hex(recorded.session);
+  if (hash128(recorded.config) != recorded.config_hash) {
+    return std::unexpected(name + ": the manifest's config does not match its recorded config hash");
+  }
+  if (recorded.build_id != VERITY_BUILD_ID) {
+    out.warnings.push_back("recorded by build " + recorded.build_id + ", replayed by build " +
+                           std::string(VERITY_BUILD_ID) + ": a divergence may come from a code change");
+  }
+  if (!head.closed) {
+    out.warnings.push_back("the session did not close (it was interrupted): replaying the " +
+                           std::to_string(head.last_seq) + " messages of its committed steps");
+  }
+  auto config = load_config_text(recorded.config, "the manifest of " + name, override_path);
+  if (!config) return std::unexpected(config.error());
+  config->log.level = "warn";
+  out.config = std::move(*config);
+  // The execution metrics the venue drew from: the version the manifest names, with its hash.
+  for (const DataSourceInfo& d : recorded.data_sources) {
+    if (!d.name.starts_with("execution-metrics:")) continue;
+    const std::string version = d.name.substr(std::string("execution-metrics:").size());
+    auto dir = resolve_project_path(kExecutionMetricsDir, "execution.metrics", PathKind::directory);
+    if (!dir) return std::unexpected(dir.error());
+    auto loaded = load_execution_metrics(*dir, version);
+    if (!loaded) return std::unexpected(name + " used execution metrics " + version + ": " + loaded.error());
+    if (hash128(to_json_text(*loaded)) != d.hash) {
+      return std::unexpected(name + " used execution metrics " + version +
+                             ", and the file here has other contents (hash " + hash128(to_json_text(*loaded)).hex() +
+                             ", recorded " + d.hash.hex() + ")");
+    }
+    out.metrics = std::make_shared<const ExecutionMetrics>(std::move(*loaded));
+  }
+  if (!out.metrics) out.warnings.push_back("the manifest names no execution metrics: the venue uses the fixed costs");
+  return out;
+}
+
+std::expected<InputsRun, std::string> run_inputs(JournalReader& reader, const RecordedSession& recorded,
+                                                 const Config& config,
+                                                 const std::function<void(const FramePtr&)>& observer) {
+  ManifestInfo m = reader.manifest();
+  m.level = JournalLevel::HASH;  // the run keeps only its chain
+  MemoryStore scratch;
+  auto writer = JournalWriter::create(scratch, m, /*replace_existing=*/true);
+  if (!writer) return std::unexpected(writer.error());
+  Session session(**writer, Logger(Mode::REPLAY, m.session, parse_log_level(config.log.level).value()));
+  InputsRun out;
+  session.set_observer([&](const FramePtr& f) {
+    ++out.messages;
+    if (observer) observer(f);
+  });
+  std::optional<std::string> failure;
+  {
+    Graph graph(session, config, recorded.metrics.get());
+    Sequencer sequencer(session, graph, **writer);
+    auto walked = reader.for_each(1, reader.head().last_seq, [&](const FramePtr& rec) {
+      if (rec->source() != ActorId::EXTERNAL) return true;
+      if (session.stop_requested()) {
+        out.stopped_early = true;
+        return false;
+      }
+      if (auto ok = sequencer.replay_step(rec); !ok) {
+        failure = ok.error();
+        return false;
+      }
+      ++out.inputs;
+      return true;
+    });
+    if (!walked) return std::unexpected("session " + session_hex(m.session) + ": " + walked.error().message());
+    if (failure) return std::unexpected("session " + session_hex(m.session) + ": " + *failure);
+  }
+  out.chain = (*writer)->chain();
+  return out;
+}
+
 std::expected<ReplayResult, std::string> replay_verify(JournalStore& store, std::uint64_t session,
                                                        const ReplayOptions& options) {
   Stopwatch watch;
@@ -125,37 +203,11 @@ std::expected<ReplayResult, std::string> replay_verify(JournalStore& store, std:
                            ": its outputs are not stored, so they cannot be compared; record at level full "
                            "(verity sim --level full) to verify message by message");
   }
-  if (hash128(recorded.config) != recorded.config_hash) {
-    return std::unexpected(name + ": the manifest's config does not match its recorded config hash");
-  }
-  if (recorded.build_id != VERITY_BUILD_ID) {
-    r.warnings.push_back("recorded by build " + recorded.build_id + ", replayed by build " +
-                         std::string(VERITY_BUILD_ID) + ": a divergence may come from a code change");
-  }
-  if (!head.closed) {
-    r.warnings.push_back("the session did not close (it was interrupted): replaying the " +
-                         std::to_string(head.last_seq) + " messages of its committed steps");
-  }
-  auto config = load_config_text(recorded.config, "the manifest of " + name);
-  if (!config) return std::unexpected(config.error());
-  config->log.level = "warn";
-
-  // The execution metrics the venue drew from: the version the manifest names, with its hash.
-  std::shared_ptr<const ExecutionMetrics> metrics;
-  for (const DataSourceInfo& d : recorded.data_sources) {
-    if (!d.name.starts_with("execution-metrics:")) continue;
-    const std::string version = d.name.substr(std::string("execution-metrics:").size());
-    auto dir = resolve_project_path(kExecutionMetricsDir, "execution.metrics", PathKind::directory);
-    if (!dir) return std::unexpected(dir.error());
-    auto loaded = load_execution_metrics(*dir, version);
-    if (!loaded) return std::unexpected(name + " used execution metrics " + version + ": " + loaded.error());
-    if (hash128(to_json_text(*loaded)) != d.hash) {
-      return std::unexpected(name + " used execution metrics " + version + ", and the file here has other contents (hash " +
-                             hash128(to_json_text(*loaded)).hex() + ", recorded " + d.hash.hex() + ")");
-    }
-    metrics = std::make_shared<const ExecutionMetrics>(std::move(*loaded));
-  }
-  if (!metrics) r.warnings.push_back("the manifest names no execution metrics: the venue uses the fixed costs");
+  auto setup = load_recorded(*reader);
+  if (!setup) return std::unexpected(setup.error());
+  r.warnings = setup->warnings;
+  Config* config = &setup->config;
+  std::shared_ptr<const ExecutionMetrics> metrics = setup->metrics;
 
   ManifestInfo m = recorded;
   m.level = JournalLevel::HASH;  // the replay keeps only its chain

@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <expected>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -56,6 +57,31 @@ struct ReplayResult {
   std::vector<std::string> warnings;  // e.g. a different build id
   double elapsed_s = 0;
 };
+
+struct ExecutionMetrics;
+class JournalReader;
+
+/// What a replay needs from a recorded session: its manifest and head, the
+/// config it ran with (plus the keys of `override_path`, for a what-if), and
+/// the execution metrics it named, checked against their recorded hash.
+struct RecordedSession {
+  std::uint64_t session = 0;
+  Config config;
+  std::shared_ptr<const ExecutionMetrics> metrics;  // null when the manifest names none
+  std::vector<std::string> warnings;
+};
+std::expected<RecordedSession, std::string> load_recorded(JournalReader& reader, const std::string& override_path = "");
+
+/// Runs the graph with `config` over the session's journaled inputs, in seq
+/// order, until they end or risk asks to stop; `observer` sees every message
+/// made. Returns the chain of the run.
+struct InputsRun {
+  Hash128 chain;
+  std::uint64_t messages = 0, inputs = 0;
+  bool stopped_early = false;  // risk asked to stop before the inputs ended
+};
+std::expected<InputsRun, std::string> run_inputs(JournalReader& reader, const RecordedSession& recorded,
+                                                 const Config& config, const std::function<void(const FramePtr&)>& observer);
 
 /// The one session in `store`, or the one whose hex id starts with
 /// `prefix` (when not empty). Errors name what is there.

@@ -557,9 +557,13 @@ std::expected<Config, std::string> load_config(const std::string& toml_path, con
   return c;
 }
 
-std::expected<Config, std::string> load_config_text(std::string_view toml_text, const std::string& origin) {
+std::expected<Config, std::string> load_config_text(std::string_view toml_text, const std::string& origin,
+                                                    const std::string& override_path) {
   Config c;
   if (auto ok = apply_toml(c, origin, toml_text); !ok) return std::unexpected(ok.error());
+  if (!override_path.empty()) {
+    if (auto ok = apply_toml(c, override_path); !ok) return std::unexpected(ok.error());
+  }
   if (auto ok = validate(c); !ok) return std::unexpected(ok.error());
   return c;
 }

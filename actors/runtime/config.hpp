@@ -211,7 +211,10 @@ std::expected<Config, std::string> load_config(const std::string& toml_path, con
 /// A config from TOML text alone (no environment, no flags): how a replay
 /// rebuilds the config a session ran with from its manifest's canonical form.
 /// `origin` names the text in messages, e.g. "manifest of session 1a2b...".
-std::expected<Config, std::string> load_config_text(std::string_view toml_text, const std::string& origin);
+/// Keys in the TOML file `override_path` (when not empty) then replace
+/// theirs: a what-if's changes on top of the recorded config.
+std::expected<Config, std::string> load_config_text(std::string_view toml_text, const std::string& origin,
+                                                    const std::string& override_path = "");
 
 /// The VERITY_* variables of this process, for load_config.
 std::map<std::string, std::string> verity_environment();
