@@ -32,6 +32,7 @@ constexpr FlagKey kFlags[] = {
 
 struct SimArgs {
   std::string config_path;
+  bool resume = false;
   std::string values[std::size(kFlags)];  // as typed; empty when not given
 };
 
@@ -47,7 +48,9 @@ int run_sim_command(const SimArgs& a) {
     std::fprintf(stderr, "verity sim: %s\n", store.error().c_str());
     return kExitError;
   }
-  auto result = run_sim(*config, **store, command_line());
+  SimHooks hooks;
+  hooks.resume = a.resume;
+  auto result = run_sim(*config, **store, command_line(), hooks);
   if (!result) {
     std::fprintf(stderr, "verity sim: %s\n", result.error().c_str());
     return kExitError;
@@ -78,6 +81,9 @@ void add_sim(CLI::App& app, std::function<int()>& run) {
       "Each layer overrides the one before: built-in defaults, the --config file, VERITY_* environment variables,\n"
       "then these flags. `verity config --keys` lists every key.");
   cmd->add_option("--config", args->config_path, "TOML config file")->check(CLI::ExistingFile);
+  cmd->add_flag("--resume", args->resume,
+                "continue this session if the journal holds it (a killed run): messages already journaled are "
+                "checked, not written again");
   // Values are validated by the config layer, which names the key and range.
   add_key_flags(cmd, kFlags, args->values);
   cmd->callback([&run, args] { run = [args] { return run_sim_command(*args); }; });

@@ -40,7 +40,7 @@ std::expected<SimResult, std::string> run_sim(const Config& config, JournalStore
   }
   m.session = session_id(m.mode, m.root_seed, m.config, m.data_sources);
 
-  auto writer = JournalWriter::create(store, m, /*replace_existing=*/true);
+  auto writer = hooks.resume ? JournalWriter::resume(store, m) : JournalWriter::create(store, m, /*replace_existing=*/true);
   if (!writer) return std::unexpected(writer.error());
   Session session(**writer, Logger(m.mode, m.session, parse_log_level(config.log.level).value()));
   if (hooks.observer) session.set_observer(hooks.observer);
@@ -67,6 +67,7 @@ std::expected<SimResult, std::string> run_sim(const Config& config, JournalStore
   if (auto ok = (*writer)->close(); !ok) return std::unexpected(ok.error());
 
   r.seed = config.session.seed;
+  r.resumed_at = (*writer)->resumed_at();
   r.session = m.session;
   r.messages = (*writer)->messages();
   r.stored = (*writer)->stored();
@@ -101,6 +102,7 @@ std::string summary_json(const SimResult& r, const std::string& journal_dir) {
   j["level"] = level_name(r.level);
   j["stored"] = r.stored;
   j["journal"] = journal_dir;
+  if (r.resumed_at != 0) j["resumed_at_seq"] = r.resumed_at;
   nlohmann::ordered_json kinds = nlohmann::ordered_json::object();
   for (std::size_t k = 0; k < kKindCount; ++k) {
     if (r.by_kind[k] != 0) kinds[std::string(kind_name(static_cast<Kind>(k)))] = r.by_kind[k];

@@ -27,6 +27,7 @@ struct SimResult {
   std::array<std::uint64_t, kKindCount> by_kind{};
   double elapsed_s = 0;
   JournalLevel level = JournalLevel::FULL;
+  std::uint64_t resumed_at = 0;  // the journal's last seq when resumed; 0: a fresh run
 };
 
 /// What a caller may add to a session: an observer of every message (see
@@ -35,6 +36,10 @@ struct SimResult {
 struct SimHooks {
   Session::Observer observer;
   std::function<bool()> stop;
+  /// Continue the session if the store holds it (a killed run): the run
+  /// starts over, checks every message the journal already has instead of
+  /// writing it, and appends from there (JournalWriter::resume).
+  bool resume = false;
 };
 
 /// Runs the session into `store`. `command` is recorded in the manifest;

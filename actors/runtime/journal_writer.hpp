@@ -20,6 +20,20 @@ class JournalWriter {
                                                                            ManifestInfo manifest,
                                                                            bool replace_existing);
 
+  /// Continues a session the store already holds, e.g. a run that was
+  /// killed: its head names the last committed step. The caller runs the
+  /// session again from its start; every message up to that step is checked
+  /// against the journal instead of written again (its stored bytes where
+  /// the level stored them, and the chain at that step against the head),
+  /// then appending resumes after it. A session not in the store starts
+  /// fresh, as create() would. A difference is an error from commit_step.
+  static std::expected<std::unique_ptr<JournalWriter>, std::string> resume(JournalStore& store,
+                                                                           ManifestInfo manifest);
+  /// True while messages are checked against the journal, not written.
+  bool catching_up() const { return head_.last_seq < catch_up_until_; }
+  /// The last seq the journal held when resumed (0: a fresh start).
+  std::uint64_t resumed_at() const { return catch_up_until_; }
+
   /// Takes the next envelope, in seq order. Inputs (source `external`) are
   /// stored at levels full and inputs; outputs only at full.
   void record(const Frame& frame);
@@ -50,6 +64,10 @@ class JournalWriter {
   std::uint64_t step_first_output_ = 0;   // 0: no output yet in this step
   std::uint64_t step_last_output_ = 0;
   bool step_dirty_ = false;
+  // Resuming: the head found in the store, and the first difference seen.
+  std::uint64_t catch_up_until_ = 0;
+  Hash128 resumed_chain_{};
+  std::string catch_up_error_;
 };
 
 }  // namespace verity
