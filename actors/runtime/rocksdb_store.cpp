@@ -4,6 +4,7 @@
 #include <rocksdb/options.h>
 #include <rocksdb/memtablerep.h>
 #include <rocksdb/table.h>
+#include <rocksdb/utilities/checkpoint.h>
 #include <rocksdb/write_batch.h>
 
 #include <filesystem>
@@ -150,6 +151,36 @@ Status RocksDbStore::scan(Family family, std::string_view from, std::string_view
     if (!fn(std::string_view(k.data(), k.size()), std::string_view(v.data(), v.size()))) return {};
   }
   if (!it->status().ok()) return std::unexpected("journal read failed at " + dir_ + ": " + status_text(it->status()));
+  return {};
+}
+
+Status RocksDbStore::checkpoint(const std::string& dir) {
+  std::error_code ec;
+  if (std::filesystem::exists(dir, ec)) {
+    return std::unexpected("cannot write a checkpoint to " + dir + ": it already exists");
+  }
+  const auto parent = std::filesystem::path(dir).parent_path();
+  if (!parent.empty()) {
+    std::filesystem::create_directories(parent, ec);
+    if (ec) return std::unexpected("cannot create folder " + parent.string() + ": " + ec.message());
+  }
+  rocksdb::Checkpoint* raw = nullptr;
+  rocksdb::Status s = rocksdb::Checkpoint::Create(db_.get(), &raw);
+  if (!s.ok()) return std::unexpected("cannot checkpoint the journal at " + dir_ + ": " + status_text(s));
+  std::unique_ptr<rocksdb::Checkpoint> checkpoint(raw);
+  s = checkpoint->CreateCheckpoint(dir);
+  if (!s.ok()) {
+    return std::unexpected("checkpoint of the journal at " + dir_ + " to " + dir + " failed: " + status_text(s));
+  }
+  return {};
+}
+
+Status RocksDbStore::compact() {
+  rocksdb::CompactRangeOptions o;
+  for (auto* h : families_) {
+    rocksdb::Status s = db_->CompactRange(o, h, nullptr, nullptr);
+    if (!s.ok()) return std::unexpected("journal compaction failed at " + dir_ + ": " + status_text(s));
+  }
   return {};
 }
 

@@ -35,6 +35,16 @@ class RocksDbStore final : public JournalStore {
 
   Durability durability() const { return durability_; }
 
+  /// Writes a consistent copy of the whole database (every column family) to
+  /// `dir`, which must not exist; its parent is created. Memtables are
+  /// flushed first, so the copy holds no WAL to replay. On the same file
+  /// system the table files are hard links (they are immutable), elsewhere
+  /// copies. The copy opens as a journal like any other.
+  Status checkpoint(const std::string& dir);
+  /// Compacts every column family, so space freed by erase_range is given
+  /// back to the file system now rather than at some later compaction.
+  Status compact();
+
  private:
   RocksDbStore(std::string dir, Durability durability);
   static std::expected<std::unique_ptr<RocksDbStore>, std::string> open_impl(const std::string& dir,
