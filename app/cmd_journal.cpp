@@ -579,19 +579,24 @@ int prune(const PruneArgs& a) {
       j["reason"] = "unreadable manifest or head, kept for inspection: " + r.error();
     } else {
       const Mode mode = r->manifest().mode;
-      const std::int64_t last = r->head().last_time_ns;
+      // Age is wall time since the recording started (the manifest's
+      // recordedAtNs); journals from before that field use their last message time.
+      const bool wall = r->manifest().recorded_at_ns != 0;
+      const std::int64_t last = wall ? r->manifest().recorded_at_ns : r->head().last_time_ns;
       j["mode"] = mode_name(mode);
-      j["last_time"] = format_iso8601_ms(last);
+      j[wall ? "recorded_at" : "last_time"] = format_iso8601_ms(last);
       if (!prunable_mode(mode)) {
         j["decision"] = "keep";
         j["reason"] = std::string(mode_name(mode)) + " sessions are never pruned";
       } else if (last >= cutoff_ns) {
         j["decision"] = "keep";
-        j["reason"] = "last message is newer than " + std::to_string(a.older_than_days) + " days";
+        j["reason"] = std::string(wall ? "recorded" : "last message is") + " less than " +
+                      std::to_string(a.older_than_days) + " days ago";
       } else {
         remove = true;
         j["decision"] = a.dry_run ? "would_delete" : "delete";
-        j["reason"] = "last message is older than " + std::to_string(a.older_than_days) + " days";
+        j["reason"] = std::string(wall ? "recorded" : "last message is") + " more than " +
+                      std::to_string(a.older_than_days) + " days ago";
       }
     }
     if (remove && !a.dry_run) {

@@ -88,6 +88,8 @@ struct SessionManifest {
   modelVersions @9 :List(ModelVersion);
   dataSources @10 :List(DataSource);
   formatVersion @11 :UInt32;
+  recordedAtNs @12 :Int64;   # wall time the recording started (LiveClock); 0 when unknown.
+                             # Not part of the session id: retention reads it, replays ignore it.
 }
 
 # Written in the same batch as every step, so it always names the last step

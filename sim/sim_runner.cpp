@@ -26,6 +26,7 @@ std::expected<SimResult, std::string> run_sim(const Config& config, JournalStore
   m.config_hash = hash128(m.config);
   m.build_id = VERITY_BUILD_ID;
   m.command = command;
+  m.recorded_at_ns = LiveClock().now_ns();  // for retention only: not in the session id or the chain
   PrngStreams streams(config.session.seed);
   auto inputs = make_session_inputs(config, streams);
   if (!inputs) return std::unexpected(inputs.error());

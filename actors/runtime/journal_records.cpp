@@ -91,6 +91,7 @@ std::string encode(const ManifestInfo& m) {
     sources[i].setHash(data_of(m.data_sources[i].hash));
   }
   r.setFormatVersion(m.format_version);
+  r.setRecordedAtNs(m.recorded_at_ns);
   return to_string(seal(b));
 }
 
@@ -144,6 +145,7 @@ std::expected<ManifestInfo, std::string> decode_manifest(std::string_view bytes)
           m.data_sources.push_back({text(ds.getName()), *h});
         }
         m.format_version = r.getFormatVersion();
+        m.recorded_at_ns = r.getRecordedAtNs();
         if (m.format_version > kJournalFormatVersion) {
           return std::unexpected("journal format version " + std::to_string(m.format_version) +
                                  " is newer than this build reads (" + std::to_string(kJournalFormatVersion) + ")");

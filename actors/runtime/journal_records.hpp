@@ -48,6 +48,7 @@ struct ManifestInfo {
   std::vector<ModelVersionInfo> models;
   std::vector<DataSourceInfo> data_sources;
   std::uint32_t format_version = kJournalFormatVersion;
+  std::int64_t recorded_at_ns = 0;  // wall time the recording started; 0: unknown
 };
 
 struct HeadInfo {

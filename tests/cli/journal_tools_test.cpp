@@ -503,6 +503,20 @@ TEST(JournalPrune, DeletesOnlyOldSimAndDryrunSessions) {
   EXPECT_EQ(lines(run_verity("journal ls --journal " + journal).out).size(), 2u);
 }
 
+TEST(JournalPrune, AgeIsWallTimeSinceRecordingNotMarketTime) {
+  // A sim over 2024 market data recorded today is young: it is kept.
+  TempDir dir;
+  ASSERT_EQ(run_verity("sim --bars 50 --journal " + dir.sub("j")).exit_code, 0);
+  const auto kept = run_verity("journal prune --dry-run --journal " + dir.sub("j"));
+  ASSERT_EQ(kept.exit_code, 0) << kept.err;
+  EXPECT_TRUE(contains(kept.out, "\"decision\":\"keep\"")) << kept.out;
+  EXPECT_TRUE(contains(kept.out, "recorded less than 90 days ago")) << kept.out;
+  // Seen from a year later it is old.
+  const auto later = run_verity("journal prune --dry-run --now 2099-01-01T00:00:00Z --journal " + dir.sub("j"));
+  ASSERT_EQ(later.exit_code, 0) << later.err;
+  EXPECT_TRUE(contains(later.out, "would_delete")) << later.out;
+}
+
 TEST(JournalPrune, BadInputExits2) {
   TempDir dir;
   const std::string journal = dir.sub("journal");
