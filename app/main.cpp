@@ -24,7 +24,7 @@ Registrar::Registrar(const char* group, const char* name, AddCommand add) {
 
 std::string group_description(const std::string& group) {
   if (group == "data") return "Market data: import, list and validate candles; calibrate the generator; measure spreads.";
-  if (group == "journal") return "Inspect journals: list sessions, check integrity.";
+  if (group == "journal") return "Inspect and keep journals: list, stats, cat, export, check, backup, restore, prune.";
   return group;
 }
 
