@@ -5,6 +5,7 @@
 #include <fstream>
 
 #include "actors/runtime/calendar.hpp"
+#include "actors/runtime/journal_filter.hpp"
 #include "actors/runtime/log.hpp"
 #include "actors/runtime/rocksdb_store.hpp"
 #include "app/commands.hpp"
@@ -22,6 +23,7 @@ struct ReplayArgs {
   bool step = false;
   std::uint64_t from_seq = 1, to_seq = UINT64_MAX;
   std::string until;
+  std::string actors, kinds;  // --step filters
   bool what_if = false;
   std::string config_path, model, report_dir;
 };
@@ -87,27 +89,22 @@ int run_replay(const ReplayArgs& a) {
   }
   if (a.what_if) return run_what_if(a, **store, *session);
   ReplayOptions options;
-  options.from_seq = a.from_seq;
-  options.to_seq = a.to_seq;
-  if (a.from_seq > a.to_seq) {
-    std::fprintf(stderr, "verity replay: --from-seq %llu is after --to-seq %llu\n",
-                 static_cast<unsigned long long>(a.from_seq), static_cast<unsigned long long>(a.to_seq));
+  // One filter type for --step and `verity journal cat`: the same names, the same errors.
+  auto filter = make_filter({a.from_seq, a.to_seq, a.until, a.actors, a.kinds});
+  if (!filter) {
+    std::fprintf(stderr, "verity replay: %s\n", filter.error().c_str());
     return kExitError;
   }
-  if (!a.until.empty()) {
-    auto t = parse_iso8601_ns(a.until);
-    if (!t) {
-      std::fprintf(stderr, "verity replay: --until %s: expected an ISO 8601 UTC time such as 2024-01-02T03:04:05Z\n",
-                   a.until.c_str());
-      return kExitError;
-    }
-    options.until_ns = *t;
-  }
+  options.from_seq = filter->from_seq;
+  options.to_seq = filter->to_seq;
+  if (filter->until_ns) options.until_ns = *filter->until_ns;
   if (a.step) {
-    options.on_message = [](const Frame& f) {
-      std::printf("%llu %s %s->%s %s\n", static_cast<unsigned long long>(f.seq()),
-                  format_iso8601_ms(f.time_ns()).c_str(), std::string(actor_name(f.source())).c_str(),
-                  std::string(actor_name(f.destination())).c_str(), kj::str(f.envelope().getPayload()).cStr());
+    options.on_message = [f = *filter](const Frame& frame) {
+      if (!f.matches(frame)) return;
+      std::printf("%llu %s %s->%s %s\n", static_cast<unsigned long long>(frame.seq()),
+                  format_iso8601_ms(frame.time_ns()).c_str(), std::string(actor_name(frame.source())).c_str(),
+                  std::string(actor_name(frame.destination())).c_str(),
+                  kj::str(frame.envelope().getPayload()).cStr());
     };
   }
   auto r = replay_verify(**store, *session, options);
@@ -150,6 +147,8 @@ void add_replay(CLI::App& app, std::function<int()>& run) {
   cmd->add_option("--from-seq", args->from_seq, "compare and print from this seq on (the graph still replays from seq 1)");
   cmd->add_option("--to-seq", args->to_seq, "stop after the step that reaches this seq");
   cmd->add_option("--until", args->until, "stop before the first input after this time (ISO 8601 UTC)");
+  cmd->add_option("--actor", args->actors, "--step: only messages from or to these actors (comma-separated)");
+  cmd->add_option("--kind", args->kinds, "--step: only these kinds (comma-separated, e.g. signal,order)");
   cmd->add_flag("--what-if", args->what_if,
                 "re-run the journaled inputs under --config and report what changes against the recorded config");
   cmd->add_option("--config", args->config_path, "what-if: TOML whose keys replace the recorded config's")

@@ -60,8 +60,17 @@ TEST_F(ReplayCli, RangesAndSteppingShowTheReplayedMessages) {
   EXPECT_EQ(last_json(until)["inputs"], 60);  // one bar a minute, the first closing at 00:01
   const auto bad = run_verity("replay --verify --journal " + journal() + " --until yesterday");
   EXPECT_EQ(bad.exit_code, 2);
-  EXPECT_TRUE(contains(bad.err, "--until yesterday"));
+  EXPECT_TRUE(contains(bad.err, "--until \"yesterday\""));
   EXPECT_EQ(run_verity("replay --verify --journal " + journal() + " --from-seq 9 --to-seq 3").exit_code, 2);
+  // Filters by actor and kind.
+  const auto orders = run_verity("replay --step --journal " + journal() + " --kind order,executionReport --actor risk");
+  ASSERT_EQ(orders.exit_code, 0) << orders.err;
+  EXPECT_TRUE(contains(orders.out, "risk->execution (order = ")) << orders.out.substr(0, 500);
+  EXPECT_FALSE(contains(orders.out, "(bar = "));
+  EXPECT_FALSE(contains(orders.out, "(executionReport = "));  // execution->portfolio: not risk's
+  const auto bad_kind = run_verity("replay --step --journal " + journal() + " --kind orders");
+  EXPECT_EQ(bad_kind.exit_code, 2);
+  EXPECT_TRUE(contains(bad_kind.err, "orders"));
 }
 
 TEST_F(ReplayCli, WhatIfReportsWhatTheChangeAltered) {
