@@ -23,6 +23,7 @@ constexpr FlagKey kFlags[] = {
     {"--max-days", "challenge.max_days", "days an attempt may run before it expires"},
     {"--data", "data.dir", "candle store folder (scenarios on imported history)"},
     {"--log-level", "log.level", "trace, debug, info, warn, error or off (default warn here)"},
+    {"--level", "journal.level", "with --journal: full, inputs or hash"},
 };
 
 struct ChallengeArgs {
@@ -32,6 +33,7 @@ struct ChallengeArgs {
   unsigned threads = 0;
   std::int64_t attempt = -1;
   bool no_progress = false;
+  std::string journal_dir;
   std::string values[std::size(kFlags)];
 };
 
@@ -74,6 +76,7 @@ int run_challenge_command(const ChallengeArgs& a) {
   o.attempts = a.seeds;
   o.threads = a.threads;
   o.command = command_line();
+  o.journal_dir = a.journal_dir;
   if (a.attempt >= 0) o.only = static_cast<std::uint64_t>(a.attempt);
   if (!a.no_progress && isatty(STDERR_FILENO)) o.progress = draw_progress;
 
@@ -140,6 +143,8 @@ void add_challenge(CLI::App& app, std::function<int()>& run) {
   cmd->add_option("--threads", args->threads, "worker threads, one session each (default: every core)");
   cmd->add_option("--attempt", args->attempt, "run only this attempt of the batch, to re-verify its final hash");
   cmd->add_flag("--no-progress", args->no_progress, "no progress bar, even on a terminal");
+  cmd->add_option("--journal", args->journal_dir,
+                  "journal each attempt into DIR/attempt-<index> (level from --level, default full), to replay it");
   add_key_flags(cmd, kFlags, args->values);
   cmd->callback([&run, args] { run = [args] { return run_challenge_command(*args); }; });
 }

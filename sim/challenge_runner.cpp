@@ -18,6 +18,7 @@
 #include "actors/runtime/convert.hpp"
 #include "actors/runtime/envelope.hpp"
 #include "actors/runtime/memory_store.hpp"
+#include "actors/runtime/rocksdb_store.hpp"
 #include "actors/runtime/prng.hpp"
 #include "sim/market_model.hpp"
 #include "sim/attempt_tap.hpp"
@@ -41,8 +42,9 @@ std::uint64_t attempt_seed(std::uint64_t root, std::uint64_t index) { return Prn
 std::expected<Config, std::string> attempt_config(const Config& base, std::uint64_t index) {
   Config c = base;
   c.session.seed = attempt_seed(base.session.seed, index);
-  // Attempts keep only their final hash (a storage key: the hash is the
-  // same at every level); --attempt K re-runs one to check it.
+  // In memory, attempts keep only their final hash (a storage key: the hash
+  // is the same at every level); --attempt K re-runs one to check it.
+  // run_attempt journals at the configured level when given a folder.
   c.journal.level = JournalLevel::HASH;
   Prng window(c.session.seed, 1);
   if (base.session.source == "store") {
@@ -77,7 +79,8 @@ std::expected<Config, std::string> attempt_config(const Config& base, std::uint6
   return c;
 }
 
-AttemptResult run_attempt(const Config& base, std::uint64_t index, const std::string& command) {
+AttemptResult run_attempt(const Config& base, std::uint64_t index, const std::string& command,
+                          const std::string& journal_dir) {
   AttemptResult r;
   r.index = index;
   r.seed = attempt_seed(base.session.seed, index);
@@ -92,11 +95,26 @@ AttemptResult run_attempt(const Config& base, std::uint64_t index, const std::st
     }
     const bool keep_curve = index < static_cast<std::uint64_t>(base.challenge.sample_curves);
     AttemptTap tap(*config, keep_curve);
-    MemoryStore store;
+    MemoryStore memory;
+    std::unique_ptr<RocksDbStore> disk;
+    JournalStore* store = &memory;
+    if (!journal_dir.empty()) {
+      // One journal folder per attempt: `verity replay --journal DIR/attempt-K`.
+      config->journal.level = base.journal.level;
+      auto opened = RocksDbStore::open(journal_dir + "/attempt-" + std::to_string(index), base.journal.durability);
+      if (!opened) {
+        r.outcome = AttemptOutcome::failed;
+        r.detail = opened.error();
+        r.checks["no_crash"] = false;
+        return r;
+      }
+      disk = std::move(*opened);
+      store = disk.get();
+    }
     SimHooks hooks;
     hooks.observer = [&tap](const FramePtr& f) { tap.on_frame(f); };
     hooks.stop = [&tap] { return tap.expired(); };
-    auto sim = run_sim(*config, store, command, hooks);
+    auto sim = run_sim(*config, *store, command, hooks);
     if (!sim) {
       r.outcome = AttemptOutcome::failed;
       r.detail = sim.error();
@@ -170,7 +188,7 @@ std::expected<ChallengeRun, std::string> run_challenge(const Config& config, con
   std::size_t done = 0;
   auto worker = [&] {
     for (std::size_t k = next++; k < indices.size(); k = next++) {
-      run.attempts[k] = run_attempt(config, indices[k], o.command);
+      run.attempts[k] = run_attempt(config, indices[k], o.command, o.journal_dir);
       if (o.progress) {
         std::lock_guard lock(progress_lock);
         o.progress(++done, indices.size(), run.attempts[k]);

@@ -33,6 +33,7 @@ struct ChallengeOptions {
   unsigned threads = 0;               // 0: every core
   std::optional<std::uint64_t> only;  // run just this attempt (to re-verify its hash)
   std::string command;                // recorded in each session's manifest
+  std::string journal_dir;            // empty: attempts journal in memory, final hash only
   /// Called after each attempt, from the worker that ran it, under a lock.
   std::function<void(std::uint64_t done, std::uint64_t total, const AttemptResult&)> progress;
 };
@@ -47,7 +48,10 @@ struct ChallengeRun {
 std::expected<Config, std::string> attempt_config(const Config& base, std::uint64_t index);
 
 /// One attempt, never throwing: a session error becomes outcome `failed`.
-AttemptResult run_attempt(const Config& base, std::uint64_t index, const std::string& command);
+/// With `journal_dir`, the attempt is journaled at base.journal.level into
+/// journal_dir/attempt-<index> (RocksDB); else in memory at level hash.
+AttemptResult run_attempt(const Config& base, std::uint64_t index, const std::string& command,
+                          const std::string& journal_dir = "");
 
 std::expected<ChallengeRun, std::string> run_challenge(const Config& config, const ChallengeOptions& options);
 

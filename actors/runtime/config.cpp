@@ -401,7 +401,12 @@ std::string render(const Config& c0, const Key& k) {
   std::string_view path = k.path;
   switch (k.type) {
     case Type::integer: return std::to_string(*static_cast<std::int64_t*>(field));
-    case Type::unsigned64: return std::to_string(*static_cast<std::uint64_t*>(field));
+    case Type::unsigned64: {
+      // TOML integers are signed 64-bit: a larger value is written as a
+      // string, which toml_scalar reads back, so the canonical form parses.
+      const std::uint64_t v = *static_cast<std::uint64_t*>(field);
+      return v > static_cast<std::uint64_t>(INT64_MAX) ? "\"" + std::to_string(v) + "\"" : std::to_string(v);
+    }
     case Type::real: return format_real(*static_cast<double*>(field));
     case Type::boolean: return *static_cast<bool*>(field) ? "true" : "false";
     case Type::text: return "\"" + *static_cast<std::string*>(field) + "\"";

@@ -285,6 +285,20 @@ TEST(ChallengeCli, ABreachThroughAGappedStopIsReportedAsSuch) {
   EXPECT_GT(gapped, 0) << read(dir.sub("rep") + "/attempts.csv");
 }
 
+TEST(ChallengeCli, JournaledAttemptsReplayIdentically) {
+  TempDir dir;
+  const auto r = run_verity("challenge --scenario " + k2Step + " --seeds 2 --max-days 1 --journal " + dir.sub("j") +
+                            " --report " + dir.sub("rep"));
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  const auto rows = read_csv_rows(dir.sub("rep") + "/attempts.csv");
+  ASSERT_EQ(rows.size(), 2u);
+  for (int i = 0; i < 2; ++i) {
+    const auto v = run_verity("replay --verify --journal " + dir.sub("j") + "/attempt-" + std::to_string(i));
+    ASSERT_EQ(v.exit_code, 0) << v.out << v.err;
+    EXPECT_TRUE(contains(v.last_line(), "\"final_hash\":\"" + rows[i].at("final_hash") + "\""));
+  }
+}
+
 TEST(ChallengeCli, AProgressBarOnATerminalOnly) {
   TempDir dir;
   const std::string cmd = std::string(VERITY_BIN) + " challenge --scenario " + k2Step +

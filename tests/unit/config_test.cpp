@@ -319,6 +319,17 @@ TEST(Config, CanonicalFormLoadsBackToItself) {
   EXPECT_EQ(back->market.drift_annual, -0.1);
 }
 
+TEST(Config, CanonicalFormOfAnySeedParsesBack) {
+  for (const char* seed : {"0", "42", "9223372036854775807", "9223372036854775808", "18446744073709551615"}) {
+    auto c = load_config("", {{"session.seed", seed, "--seed"}}, {});
+    ASSERT_TRUE(c.has_value()) << c.error();
+    auto back = load_config_text(c->canonical(), "canonical");
+    ASSERT_TRUE(back.has_value()) << seed << ": " << back.error();
+    EXPECT_EQ(back->session.seed, c->session.seed);
+    EXPECT_EQ(back->canonical(), c->canonical());
+  }
+}
+
 TEST(Config, DefaultHashIsPinned) {
   // If this fails, every session id and final hash recorded so far changes:
   // change the literal only on purpose, and say so in the commit.
