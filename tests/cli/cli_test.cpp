@@ -21,18 +21,11 @@ namespace {
 using nlohmann::json;
 using testing::CommandResult;
 using testing::contains;
+using testing::lines;
 using testing::run_verity;
 using testing::TempDir;
 
 
-std::vector<std::string> lines(const std::string& text) {
-  std::vector<std::string> out;
-  std::istringstream in(text);
-  for (std::string line; std::getline(in, line);) {
-    if (!line.empty()) out.push_back(line);
-  }
-  return out;
-}
 
 bool is_hash_hex(const std::string& s) { return std::regex_match(s, std::regex("[0-9a-f]{32}")); }
 

@@ -30,18 +30,10 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 using testing::CommandResult;
 using testing::contains;
+using testing::lines;
 using testing::run_verity;
 using testing::TempDir;
 
-std::vector<std::string> lines(const std::string& text) {
-  std::vector<std::string> out;
-  std::istringstream in(text);
-  for (std::string line; std::getline(in, line);) {
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    if (!line.empty()) out.push_back(line);
-  }
-  return out;
-}
 
 std::string slurp(const std::string& path) {
   std::ifstream in(path, std::ios::binary);

@@ -9,6 +9,7 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include "tests/support/temp_dir.hpp"
 
@@ -25,6 +26,17 @@ struct CommandResult {
     return out.substr(start == std::string::npos ? 0 : start + 1, end - (start == std::string::npos ? 0 : start + 1) + 1);
   }
 };
+
+/// The non-empty lines of `text`, without their line ends (LF or CRLF).
+inline std::vector<std::string> lines(const std::string& text) {
+  std::vector<std::string> out;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (!line.empty()) out.push_back(line);
+  }
+  return out;
+}
 
 /// Passes when `text` contains `part`; a failure shows the whole text.
 inline ::testing::AssertionResult contains(const std::string& text, const std::string& part) {
