@@ -52,6 +52,17 @@ struct VenueOrder {
 
   /// A market order (with its bracket) from risk's OrderSpec.
   static VenueOrder from_spec(std::uint64_t order_id, const OrderSpec& spec, std::int64_t time_ns = 0);
+
+  template <class W>
+  void save(W& w) const {
+    w.put_all(order_id, action, target_order_id, symbol, side, type, qty, limit_price, stop_price, stop_loss,
+              take_profit, reduce_only, time_in_force, ref_price, time_ns);
+  }
+  template <class R>
+  void load(R& r) {
+    r.get_all(order_id, action, target_order_id, symbol, side, type, qty, limit_price, stop_price, stop_loss,
+              take_profit, reduce_only, time_in_force, ref_price, time_ns);
+  }
 };
 
 /// One execution report, before it becomes an ExecutionReport message.
@@ -90,6 +101,17 @@ class SimVenue {
   double position(const std::string& symbol) const;
   /// The venue's own account: fed its own fills and each bar's close.
   const Portfolio& ledger() const { return ledger_; }
+
+  /// The venue's state for snapshots (configs and the cost model come from
+  /// the constructor): its random stream, ledger, working orders and brackets.
+  template <class W>
+  void save(W& w) const {
+    w.put_all(prng_, ledger_, next_exec_id_, first_bar_ns_, now_ns_, markets_, brackets_, working_);
+  }
+  template <class R>
+  void load(R& r) {
+    r.get_all(prng_, ledger_, next_exec_id_, first_bar_ns_, now_ns_, markets_, brackets_, working_);
+  }
   const CostModel& costs() const { return costs_; }
   /// Orders still working (resting limits and stops, market leftovers).
   std::size_t working_orders() const { return working_.size(); }
@@ -106,6 +128,10 @@ class SimVenue {
     VenueOrder order;
     double cum_qty = 0, leaves_qty = 0;
     bool triggered = false;  // a stop order that has become a market order
+    template <class W>
+    void save(W& w) const { w.put_all(order, cum_qty, leaves_qty, triggered); }
+    template <class R>
+    void load(R& r) { r.get_all(order, cum_qty, leaves_qty, triggered); }
   };
   /// The bracket attached to a symbol's position.
   struct Bracket {
@@ -113,9 +139,17 @@ class SimVenue {
     std::uint64_t entry_order_id = 0;
     bool stop_triggered = false;  // the stop became a market exit; the target is gone (one cancels the other)
     double exit_cum_qty = 0;
+    template <class W>
+    void save(W& w) const { w.put_all(stop_loss, take_profit, entry_order_id, stop_triggered, exit_cum_qty); }
+    template <class R>
+    void load(R& r) { r.get_all(stop_loss, take_profit, entry_order_id, stop_triggered, exit_cum_qty); }
   };
   struct Market {
     std::optional<BarData> last_bar;
+    template <class W>
+    void save(W& w) const { w.put(last_bar); }
+    template <class R>
+    void load(R& r) { r.get(last_bar); }
   };
   struct Price {
     double price = 0;

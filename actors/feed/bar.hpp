@@ -13,6 +13,11 @@ struct BarData {
   std::int64_t open_time_ns = 0;
   std::int64_t interval_ns = 0;
   double open = 0, high = 0, low = 0, close = 0, volume = 0;
+
+  template <class W>
+  void save(W& w) const { w.put_all(symbol, open_time_ns, interval_ns, open, high, low, close, volume); }
+  template <class R>
+  void load(R& r) { r.get_all(symbol, open_time_ns, interval_ns, open, high, low, close, volume); }
 };
 
 struct BarProblem {

@@ -17,6 +17,11 @@ struct PositionState {
   double mark = 0;
   double realized_usd = 0;
   double unrealized_usd() const { return qty * (mark - avg_price); }
+
+  template <class W>
+  void save(W& w) const { w.put_all(qty, avg_price, mark, realized_usd); }
+  template <class R>
+  void load(R& r) { r.get_all(qty, avg_price, mark, realized_usd); }
 };
 
 class Portfolio {
@@ -35,6 +40,12 @@ class Portfolio {
   double equity_usd() const { return balance_usd() + unrealized_usd(); }
   std::uint64_t fills() const { return fills_; }
   const std::map<std::string, PositionState>& positions() const { return positions_; }
+
+  /// Everything but the initial balance (the config gives it).
+  template <class W>
+  void save(W& w) const { w.put_all(realized_usd_, fees_usd_, fills_, positions_); }
+  template <class R>
+  void load(R& r) { r.get_all(realized_usd_, fees_usd_, fills_, positions_); }
 
  private:
   double initial_usd_;

@@ -42,6 +42,17 @@ struct FtmoRules {
   static FtmoRules one_step(double initial_usd);
   /// The rules of `phase` (1, or 2 for the 2-Step verification) as configured.
   static FtmoRules from_config(const FtmoConfig& config, double initial_usd, int phase);
+
+  template <class W>
+  void save(W& w) const {
+    w.put_all(variant, initial_balance_usd, profit_target_pct, max_daily_loss_pct, max_loss_pct, trailing_max_loss,
+              min_trading_days, best_day_max_share_pct, guard_daily_loss_pct, guard_max_loss_pct);
+  }
+  template <class R>
+  void load(R& r) {
+    r.get_all(variant, initial_balance_usd, profit_target_pct, max_daily_loss_pct, max_loss_pct, trailing_max_loss,
+              min_trading_days, best_day_max_share_pct, guard_daily_loss_pct, guard_max_loss_pct);
+  }
 };
 
 enum class FtmoRule { none, daily_loss, max_loss };
@@ -55,6 +66,11 @@ struct FtmoBreach {
   double limit_usd = 0;      // the loss allowed
   double loss_usd = 0;       // the loss at the breach
   std::string describe() const;
+
+  template <class W>
+  void save(W& w) const { w.put_all(rule, time_ns, equity_usd, reference_usd, limit_usd, loss_usd); }
+  template <class R>
+  void load(R& r) { r.get_all(rule, time_ns, equity_usd, reference_usd, limit_usd, loss_usd); }
 };
 
 enum class FtmoStatus { running, passed, breached };
@@ -97,6 +113,18 @@ class FtmoTracker {
   double max_loss_floor_usd() const;
   double best_day_profit_usd() const { return best_day_profit_usd_; }
   const FtmoRules& rules() const { return rules_; }
+
+  /// The whole state, rules included (a later phase has other rules).
+  template <class W>
+  void save(W& w) const {
+    w.put_all(rules_, status_, breach_, passed_at_ns_, day_, phase_start_usd_, balance_usd_, equity_usd_,
+              day_start_balance_usd_, highest_eod_balance_usd_, best_day_profit_usd_, trading_days_, last_trade_day_);
+  }
+  template <class R>
+  void load(R& r) {
+    r.get_all(rules_, status_, breach_, passed_at_ns_, day_, phase_start_usd_, balance_usd_, equity_usd_,
+              day_start_balance_usd_, highest_eod_balance_usd_, best_day_profit_usd_, trading_days_, last_trade_day_);
+  }
 
  private:
   void roll_day(std::int64_t time_ns);

@@ -50,6 +50,11 @@ struct AccountView {
   std::uint64_t trades = 0;                    // fills so far
   std::map<std::string, double> position_qty;  // signed; open positions only
   std::map<std::string, double> mark;          // latest price of each open position
+
+  template <class W>
+  void save(W& w) const { w.put_all(time_ns, balance_usd, equity_usd, trades, position_qty, mark); }
+  template <class R>
+  void load(R& r) { r.get_all(time_ns, balance_usd, equity_usd, trades, position_qty, mark); }
 };
 
 struct OrderSpec {
@@ -112,6 +117,13 @@ class RiskEngine {
   bool backoff_active(std::int64_t time_ns);
   double leverage(double confidence) const;
 
+  /// The state that changes with messages (the configs and the cost
+  /// function come from the constructor).
+  template <class W>
+  void save(W& w) const { w.put_all(kill_switch_, tracker_, phase_, over_, account_, stops_, entries_, losses_); }
+  template <class R>
+  void load(R& r) { r.get_all(kill_switch_, tracker_, phase_, over_, account_, stops_, entries_, losses_); }
+
  private:
   double mark_of(const std::string& symbol) const;
   /// What one open position would lose from here at its stop, p90 costs included.
@@ -131,6 +143,10 @@ class RiskEngine {
     bool is_long = true;
     double price = 0;
     bool seen_open = false;  // a snapshot has shown the position: its closing ends the stop
+    template <class W>
+    void save(W& w) const { w.put_all(is_long, price, seen_open); }
+    template <class R>
+    void load(R& r) { r.get_all(is_long, price, seen_open); }
   };
   std::map<std::string, Stop> stops_;  // the stop of each approved entry, until its position closes
   std::map<schema::Tier, std::deque<std::int64_t>> entries_;  // approval times per tier, last hour

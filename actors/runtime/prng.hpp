@@ -33,6 +33,20 @@ class Prng {
   /// True with probability p.
   bool bernoulli(double p) { return uniform01() < p; }
 
+  /// The stream's position, for snapshots: a loaded stream continues exactly.
+  template <class W>
+  void save(W& w) const {
+    w.put_u128(state_);
+    w.put_u128(increment_);
+    w.put_all(spare_normal_, has_spare_);
+  }
+  template <class R>
+  void load(R& r) {
+    r.get_u128(state_);
+    r.get_u128(increment_);
+    r.get_all(spare_normal_, has_spare_);
+  }
+
  private:
   unsigned __int128 state_;
   unsigned __int128 increment_;
