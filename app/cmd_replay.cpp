@@ -24,6 +24,7 @@ struct ReplayArgs {
   std::uint64_t from_seq = 1, to_seq = UINT64_MAX;
   std::string until;
   std::string actors, kinds;  // --step filters
+  std::string from_snapshot;  // "latest" or a seq
   bool what_if = false;
   std::string config_path, model, report_dir;
 };
@@ -98,6 +99,19 @@ int run_replay(const ReplayArgs& a) {
   options.from_seq = filter->from_seq;
   options.to_seq = filter->to_seq;
   if (filter->until_ns) options.until_ns = *filter->until_ns;
+  if (!a.from_snapshot.empty()) {
+    if (a.from_snapshot == "latest") {
+      options.snapshot_seq = UINT64_MAX;
+    } else {
+      char* end = nullptr;
+      options.snapshot_seq = std::strtoull(a.from_snapshot.c_str(), &end, 10);
+      if (a.from_snapshot[0] == '-' || *end != '\0' || options.snapshot_seq == 0) {
+        std::fprintf(stderr, "verity replay: --from-snapshot %s: expected \"latest\" or a seq of 1 or more\n",
+                     a.from_snapshot.c_str());
+        return kExitError;
+      }
+    }
+  }
   if (a.step) {
     options.on_message = [f = *filter](const Frame& frame) {
       if (!f.matches(frame)) return;
@@ -147,6 +161,9 @@ void add_replay(CLI::App& app, std::function<int()>& run) {
   cmd->add_option("--from-seq", args->from_seq, "compare and print from this seq on (the graph still replays from seq 1)");
   cmd->add_option("--to-seq", args->to_seq, "stop after the step that reaches this seq");
   cmd->add_option("--until", args->until, "stop before the first input after this time (ISO 8601 UTC)");
+  cmd->add_option("--from-snapshot", args->from_snapshot,
+                  "start from the latest actor-state snapshot at or before this seq (or \"latest\") and replay only "
+                  "the journal after it");
   cmd->add_option("--actor", args->actors, "--step: only messages from or to these actors (comma-separated)");
   cmd->add_option("--kind", args->kinds, "--step: only these kinds (comma-separated, e.g. signal,order)");
   cmd->add_flag("--what-if", args->what_if,

@@ -187,6 +187,32 @@ std::expected<InputsRun, std::string> run_inputs(JournalReader& reader, const Re
   return out;
 }
 
+std::expected<std::vector<std::uint64_t>, std::string> snapshot_seqs(JournalStore& store, std::uint64_t session) {
+  std::vector<std::uint64_t> out;
+  auto ok = store.scan(Family::snapshots, keys::record(session, 0), keys::session_end(session),
+                       [&](std::string_view key, std::string_view) {
+                         if (key.size() == 16) {
+                           std::uint64_t seq = 0;
+                           for (int i = 8; i < 16; ++i) seq = (seq << 8) | static_cast<std::uint8_t>(key[i]);
+                           out.push_back(seq);
+                         }
+                         return true;
+                       });
+  if (!ok) return std::unexpected(ok.error());
+  return out;
+}
+
+std::expected<SnapshotInfo, std::string> read_snapshot(JournalStore& store, std::uint64_t session, std::uint64_t seq) {
+  auto bytes = store.get(Family::snapshots, keys::record(session, seq));
+  if (!bytes) return std::unexpected(bytes.error());
+  const std::string what = "the snapshot at seq " + std::to_string(seq) + " of session " + session_hex(session);
+  if (!bytes->has_value()) return std::unexpected(what + " is not in the journal");
+  auto s = decode_snapshot(**bytes);
+  if (!s) return std::unexpected(what + ": " + s.error());
+  if (s->session != session || s->seq != seq) return std::unexpected(what + " names another session or seq");
+  return s;
+}
+
 std::expected<ReplayResult, std::string> replay_verify(JournalStore& store, std::uint64_t session,
                                                        const ReplayOptions& options) {
   Stopwatch watch;
@@ -222,12 +248,44 @@ std::expected<ReplayResult, std::string> replay_verify(JournalStore& store, std:
   {
     Graph graph(replay_session, *config, metrics.get());
     Sequencer sequencer(replay_session, graph, **writer);
+    if (options.snapshot_seq != 0) {
+      // Start from the latest snapshot at or before the one asked for: the
+      // actors' states, the chain and the counts after its step.
+      auto seqs = snapshot_seqs(store, session);
+      if (!seqs) return std::unexpected(seqs.error());
+      std::uint64_t pick = 0;
+      for (std::uint64_t s : *seqs) {
+        if (s <= options.snapshot_seq && s <= head.last_seq) pick = s;
+      }
+      if (pick == 0) {
+        return std::unexpected(name + " has no snapshot at or before seq " +
+                               (options.snapshot_seq == UINT64_MAX ? std::string("the end")
+                                                                   : std::to_string(options.snapshot_seq)) +
+                               " (journal.snapshot_every, levels full and inputs)");
+      }
+      auto snap = read_snapshot(store, session, pick);
+      if (!snap) return std::unexpected(snap.error());
+      const std::string what = "the snapshot at seq " + std::to_string(pick) + " of " + name;
+      if (auto ok = graph.snapshots().load_all(snap->actors, what); !ok) return std::unexpected(ok.error());
+      (*writer)->restore_position(snap->seq, snap->chain, snap->messages, snap->steps);
+      std::array<std::uint64_t, kKindCount> counts{};
+      for (std::size_t k = 0; k < std::min(counts.size(), snap->counts.size()); ++k) counts[k] = snap->counts[k];
+      FramePtr last_account;
+      if (!snap->last_account.empty()) {
+        auto f = Frame::decode(std::span(reinterpret_cast<const std::uint8_t*>(snap->last_account.data()),
+                                         snap->last_account.size()));
+        if (!f) return std::unexpected(what + ": its last account snapshot: " + f.error());
+        last_account = *f;
+      }
+      replay_session.restore(counts, last_account);
+      r.from_snapshot = pick;
+    }
     auto diverge = [&](std::uint64_t seq, const FramePtr& rec, const FramePtr& rep, std::string what) {
       r.divergence = make_divergence(seq, rec, rep, std::move(what));
       return false;
     };
     const std::uint64_t last = std::min(head.last_seq, options.to_seq);
-    auto walked = reader->for_each(1, head.last_seq, [&](const FramePtr& rec) {
+    auto walked = reader->for_each(r.from_snapshot + 1, head.last_seq, [&](const FramePtr& rec) {
       if (rec->source() == ActorId::EXTERNAL) {
         // The range ends before this input: later records are not replayed.
         if (rec->seq() > last || rec->time_ns() > options.until_ns) return false;
@@ -260,14 +318,14 @@ std::expected<ReplayResult, std::string> replay_verify(JournalStore& store, std:
     }
   }
   r.final_hash = (*writer)->chain();
-  r.partial = r.messages < head.last_seq && !r.divergence;
+  r.partial = r.from_snapshot + r.messages < head.last_seq && !r.divergence;
   if (r.partial) {
     // A range: every message in it matched; the chain is checked only at the end of a whole session.
     r.identical = true;
     r.elapsed_s = watch.elapsed_s();
     return r;
   }
-  r.identical = !r.divergence && r.final_hash == r.recorded_hash && r.messages == head.last_seq;
+  r.identical = !r.divergence && r.final_hash == r.recorded_hash && r.from_snapshot + r.messages == head.last_seq;
   if (!r.divergence && !r.identical) {
     Divergence d;
     d.seq = head.last_seq;
@@ -283,6 +341,7 @@ std::string replay_json(const ReplayResult& r) {
   nlohmann::ordered_json j;
   j["identical"] = r.identical;
   j["partial"] = r.partial;
+  if (r.from_snapshot != 0) j["from_snapshot_seq"] = r.from_snapshot;
   j["session"] = session_hex(r.session);
   j["messages"] = r.messages;
   j["inputs"] = r.inputs;

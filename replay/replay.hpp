@@ -22,6 +22,7 @@
 #include "actors/runtime/envelope.hpp"
 #include "actors/runtime/hash.hpp"
 #include "actors/runtime/journal_store.hpp"
+#include "actors/runtime/snapshot.hpp"
 
 namespace verity {
 
@@ -49,6 +50,7 @@ struct ReplayResult {
   std::uint64_t session = 0;
   bool identical = false;
   bool partial = false;         // a range: the final hash is the chain at the range's end
+  std::uint64_t from_snapshot = 0;  // the snapshot seq the replay started from; 0: the first input
   std::uint64_t messages = 0;   // messages the replay made (and compared)
   std::uint64_t inputs = 0;
   Hash128 final_hash;           // the replay's chain
@@ -83,6 +85,11 @@ struct InputsRun {
 std::expected<InputsRun, std::string> run_inputs(JournalReader& reader, const RecordedSession& recorded,
                                                  const Config& config, const std::function<void(const FramePtr&)>& observer);
 
+/// The seqs of the session's snapshots, ascending.
+std::expected<std::vector<std::uint64_t>, std::string> snapshot_seqs(JournalStore& store, std::uint64_t session);
+/// One snapshot, verified (seal, session, seq).
+std::expected<SnapshotInfo, std::string> read_snapshot(JournalStore& store, std::uint64_t session, std::uint64_t seq);
+
 /// The one session in `store`, or the one whose hex id starts with
 /// `prefix` (when not empty). Errors name what is there.
 std::expected<std::uint64_t, std::string> pick_session(JournalStore& store, const std::string& prefix);
@@ -96,6 +103,9 @@ struct ReplayOptions {
   std::uint64_t from_seq = 1;
   std::uint64_t to_seq = UINT64_MAX;
   std::int64_t until_ns = INT64_MAX;  // last input time replayed
+  /// Start from the latest snapshot at or before this seq (UINT64_MAX: the
+  /// latest of all) instead of the first input; 0: from the start.
+  std::uint64_t snapshot_seq = 0;
   /// Sees each replayed message with seq >= from_seq, after it is compared.
   std::function<void(const Frame& replayed)> on_message;
 };

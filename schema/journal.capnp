@@ -116,3 +116,28 @@ struct StepDigest {
   lastSeq @3 :UInt64;
   chain @4 :Data;
 }
+
+# One actor's state in a snapshot: the bytes of its domain classes'
+# save() (actors/runtime/state_archive.hpp), read back with load().
+struct ActorState {
+  actor @0 :ActorId;
+  state @1 :Data;
+}
+
+# Every actor's state after the step that ended at `seq`, with what the
+# journal writer needs to carry on from there. Stored in the snapshots
+# family under session || seq; a restart loads the latest one that verifies
+# and replays the journal from seq + 1.
+struct Snapshot {
+  checksum @0 :UInt64;
+  session @1 :UInt64;
+  seq @2 :UInt64;
+  chain @3 :Data;            # the hash chain after `seq`
+  messages @4 :UInt64;
+  steps @5 :UInt64;
+  timeNs @6 :Int64;          # logical time of the step
+  actors @7 :List(ActorState);
+  counts @8 :List(UInt64);   # messages made so far, by kind
+  lastAccount @9 :Data;      # the last account snapshot's sealed envelope, or empty
+}
+

@@ -57,6 +57,7 @@ std::expected<SimResult, std::string> run_sim(const Config& config, JournalStore
   {
     Graph graph(session, config, inputs->metrics.get());
     Sequencer sequencer(session, graph, **writer);
+    sequencer.set_snapshot_every(static_cast<std::uint64_t>(config.journal.snapshot_every));
     while (auto bar = inputs->bars->next()) {
       auto ok = sequencer.step<schema::Bar>(close_time_ns(*bar), [&](schema::Bar::Builder b) { fill_bar(b, *bar); });
       if (!ok) return std::unexpected(ok.error());

@@ -8,6 +8,7 @@
 #include "actors/runtime/config.hpp"
 #include "actors/runtime/convert.hpp"
 #include "actors/runtime/interfaces.hpp"
+#include "actors/runtime/snapshot.hpp"
 #include "actors/runtime/prng.hpp"
 #include "actors/runtime/session.hpp"
 
@@ -66,6 +67,9 @@ VenueOrder to_venue_order(schema::Order::Reader o, std::int64_t time_ns) {
 execution_actor::behavior_type execution_behavior(execution_actor::stateful_pointer<execution_state> self,
                                                   const Wiring* w) {
   self->state.venue.emplace(*w->config, w->metrics, PrngStreams(w->config->session.seed).stream("execution"));
+  w->snapshots->add(
+      ActorId::EXECUTION, [self](StateWriter& out) { out.put(*self->state.venue); },
+      [self](StateReader& in) { in.get(*self->state.venue); });
   return {
       [=](const Msg<schema::Bar>& in) {
         for (const FillSpec& f : self->state.venue->on_bar(to_bar_data(in.get()))) report(self, w, f);

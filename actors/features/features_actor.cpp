@@ -7,6 +7,7 @@
 #include "actors/runtime/config.hpp"
 #include "actors/runtime/convert.hpp"
 #include "actors/runtime/interfaces.hpp"
+#include "actors/runtime/snapshot.hpp"
 #include "actors/runtime/session.hpp"
 
 namespace verity {
@@ -19,6 +20,11 @@ struct features_state {
 namespace {
 features_actor::behavior_type features_behavior(features_actor::stateful_pointer<features_state> self,
                                                 const Wiring* w) {
+  w->snapshots->add(
+      ActorId::FEATURES, [self](StateWriter& out) { save_keyed(out, self->state.engines); },
+      [self, w](StateReader& in) {
+        load_keyed(in, self->state.engines, [w] { return FeatureEngine(w->config->features); });
+      });
   return {
       [=](const Msg<schema::Bar>& in) {
         const BarData bar = to_bar_data(in.get());

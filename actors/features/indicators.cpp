@@ -5,6 +5,7 @@
 #include "actors/runtime/assert.hpp"
 #include "actors/runtime/config.hpp"
 #include "actors/runtime/detmath.hpp"
+#include "actors/runtime/state_archive.hpp"
 
 namespace verity {
 
@@ -133,6 +134,17 @@ FeatureRow FeatureEngine::update(const BarData& bar) {
   }
   row.ready = ready_;
   return row;
+}
+
+// Every member in declaration order; the indicators check their own lengths.
+void FeatureEngine::save(StateWriter& w) const {
+  w.put_all(sma_, ema_fast_, ema_slow_, rsi_, macd_, bollinger_, atr_, obv_, returns_, momentum_, volume_, regime_,
+            sessions_, m15_, h1_, bars_, last_open_ns_, prev_close_, ready_);
+}
+
+void FeatureEngine::load(StateReader& r) {
+  r.get_all(sma_, ema_fast_, ema_slow_, rsi_, macd_, bollinger_, atr_, obv_, returns_, momentum_, volume_, regime_,
+            sessions_, m15_, h1_, bars_, last_open_ns_, prev_close_, ready_);
 }
 
 }  // namespace verity

@@ -115,6 +115,20 @@ class FeatureEngine {
   /// One bar, open times strictly increasing (the feed guarantees it).
   FeatureRow update(const BarData& bar);
 
+  /// Snapshot state (actors/runtime/state_archive.hpp): load() into an
+  /// engine built from the same FeaturesConfig continues bit for bit as the
+  /// saved one. Configuration, fixed by the constructor from FeaturesConfig
+  /// and not restored: every period, window length, bucket length and the
+  /// Bollinger width inside the members (each indicator writes its lengths
+  /// and load() fails when they differ from this engine's). State: everything
+  /// the indicators accumulate (values, sums, rings and their positions,
+  /// counts, warm-up progress, NaN outputs), the session clock's cached hour,
+  /// the open higher-timeframe buckets, bars_, last_open_ns_, prev_close_
+  /// and ready_. After a failed load (the reader's ok() is false) the engine
+  /// is safe to use but its state is meaningless: build a fresh one.
+  void save(StateWriter& w) const;
+  void load(StateReader& r);
+
  private:
   Sma sma_;
   Ema ema_fast_, ema_slow_;

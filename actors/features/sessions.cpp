@@ -1,6 +1,7 @@
 #include "actors/features/sessions.hpp"
 
 #include "actors/runtime/calendar.hpp"
+#include "actors/runtime/state_archive.hpp"
 
 namespace verity {
 
@@ -39,5 +40,11 @@ const SessionFlags& SessionClock::at(std::int64_t t_ns) {
   }
   return flags_;
 }
+
+void SessionFlags::save(StateWriter& w) const { w.put_all(tokyo, london, new_york, day_of_week, hour_utc); }
+void SessionFlags::load(StateReader& r) { r.get_all(tokyo, london, new_york, day_of_week, hour_utc); }
+
+void SessionClock::save(StateWriter& w) const { w.put_all(hour_start_ns_, hour_end_ns_, flags_); }
+void SessionClock::load(StateReader& r) { r.get_all(hour_start_ns_, hour_end_ns_, flags_); }
 
 }  // namespace verity

@@ -14,10 +14,15 @@
 
 namespace verity {
 
+class StateWriter;
+class StateReader;
+
 struct SessionFlags {
   bool tokyo = false, london = false, new_york = false;
   int day_of_week = 0;  // UTC: 0 = Monday ... 6 = Sunday
   int hour_utc = 0;     // 0..23
+  void save(StateWriter& w) const;
+  void load(StateReader& r);
 };
 
 /// The flags at UTC instant `t_ns`.
@@ -29,6 +34,9 @@ SessionFlags session_flags_at(std::int64_t t_ns);
 class SessionClock {
  public:
   const SessionFlags& at(std::int64_t t_ns);
+  /// The cached hour and its flags (all state, no configuration).
+  void save(StateWriter& w) const;
+  void load(StateReader& r);
 
  private:
   std::int64_t hour_start_ns_ = std::numeric_limits<std::int64_t>::max();  // empty until the first call

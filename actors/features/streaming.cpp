@@ -2,10 +2,24 @@
 
 #include <algorithm>
 #include <cmath>
+#include <string>
+#include <utility>
 
 #include "actors/runtime/assert.hpp"
+#include "actors/runtime/state_archive.hpp"
 
 namespace verity {
+
+namespace {
+/// Reads a length the state was saved with; fails unless it is the object's.
+void expect_length(StateReader& r, std::uint64_t configured, const char* what) {
+  std::uint64_t saved = 0;
+  r.get(saved);
+  if (r.ok() && saved != configured) {
+    r.fail(std::string(what) + " is " + std::to_string(configured) + " but the state is for " + std::to_string(saved));
+  }
+}
+}  // namespace
 
 // --- WindowSums ----------------------------------------------------------------
 
@@ -62,6 +76,36 @@ WindowParts WindowSums<Squares>::parts() const {
   return p;
 }
 
+// Config: n_ (written as a check). State: everything else.
+template <bool Squares>
+void WindowSums<Squares>::save(StateWriter& w) const {
+  w.put_all(n_, count_, next_, shift_cur_, shift_prev_, p1_, p2_, block_, s1_, s2_);
+}
+
+template <bool Squares>
+void WindowSums<Squares>::load(StateReader& r) {
+  expect_length(r, n_, "the rolling window");
+  std::uint64_t count = 0;
+  std::size_t next = 0;
+  double shift_cur = 0, shift_prev = 0, p1 = 0, p2 = 0;
+  std::vector<double> block, s1, s2;
+  r.get_all(count, next, shift_cur, shift_prev, p1, p2, block, s1, s2);
+  if (!r.ok()) return;
+  if (next != count % n_ || block.size() != block_.size() || s1.size() != s1_.size() || s2.size() != s2_.size()) {
+    r.fail("a rolling window whose position or block sizes do not fit its length");
+    return;
+  }
+  count_ = count;
+  next_ = next;
+  shift_cur_ = shift_cur;
+  shift_prev_ = shift_prev;
+  p1_ = p1;
+  p2_ = p2;
+  block_ = std::move(block);
+  s1_ = std::move(s1);
+  s2_ = std::move(s2);
+}
+
 template class WindowSums<false>;
 template class WindowSums<true>;
 
@@ -72,6 +116,9 @@ double Sma::update(double x) {
   if (window_.full()) value_ = window_mean(window_.parts());
   return value_;
 }
+
+void Sma::save(StateWriter& w) const { w.put_all(window_, value_); }
+void Sma::load(StateReader& r) { r.get_all(window_, value_); }
 
 Ema::Ema(std::size_t period) : period_(period), k_(2.0 / static_cast<double>(period + 1)) {
   VERITY_ASSERT(period > 0, "EMA period must be positive");
@@ -88,6 +135,14 @@ double Ema::update(double x) {
     value_ = (x - value_) * k_ + value_;
   }
   return value_;
+}
+
+// Config: period_ (written as a check), k_. State: count_, seed_sum_, value_.
+void Ema::save(StateWriter& w) const { w.put_all(period_, count_, seed_sum_, value_); }
+
+void Ema::load(StateReader& r) {
+  expect_length(r, period_, "the EMA period");
+  r.get_all(count_, seed_sum_, value_);
 }
 
 // --- oscillators ---------------------------------------------------------------------
@@ -135,6 +190,14 @@ double Rsi::update(double x) {
   return value_;
 }
 
+// Config: period_ (written as a check). State: the rest.
+void Rsi::save(StateWriter& w) const { w.put_all(period_, count_, prev_, gain_, loss_, value_); }
+
+void Rsi::load(StateReader& r) {
+  expect_length(r, period_, "the RSI period");
+  r.get_all(count_, prev_, gain_, loss_, value_);
+}
+
 Macd::Macd(std::size_t fast, std::size_t slow, std::size_t signal)
     : fast_(fast),
       slow_(slow),
@@ -171,6 +234,23 @@ void Macd::update(double x) {
   }
 }
 
+// Config: fast_, slow_ (written as checks; the signal period is the signal
+// EMA's), fast_k_. State: count_, recent_, fast_value_, both EMAs, the outputs.
+void Macd::save(StateWriter& w) const {
+  w.put_all(fast_, slow_, count_, recent_, fast_value_, slow_ema_, signal_ema_, line_, signal_, hist_);
+}
+
+void Macd::load(StateReader& r) {
+  expect_length(r, fast_, "the MACD fast period");
+  expect_length(r, slow_, "the MACD slow period");
+  std::vector<double> recent;
+  r.get_all(count_, recent);
+  if (r.ok() && recent.size() != fast_) r.fail("MACD values that do not fit its fast period");
+  if (!r.ok()) return;
+  recent_ = std::move(recent);
+  r.get_all(fast_value_, slow_ema_, signal_ema_, line_, signal_, hist_);
+}
+
 void Bollinger::update(double x) {
   window_.push(x);
   if (!window_.full()) return;
@@ -181,6 +261,19 @@ void Bollinger::update(double x) {
   upper_ = middle_ + width;
   lower_ = middle_ - width;
   percent_b_ = upper_ > lower_ ? (x - lower_) / (upper_ - lower_) : 0.5;
+}
+
+// Config: k_ (its bits written as a check) and the window's length. State:
+// the window and the outputs.
+void Bollinger::save(StateWriter& w) const { w.put_all(k_, window_, upper_, middle_, lower_, percent_b_); }
+
+void Bollinger::load(StateReader& r) {
+  double k = 0;
+  r.get(k);
+  if (r.ok() && std::bit_cast<std::uint64_t>(k) != std::bit_cast<std::uint64_t>(k_)) {
+    r.fail("the Bollinger width is " + std::to_string(k_) + " but the state is for " + std::to_string(k));
+  }
+  r.get_all(window_, upper_, middle_, lower_, percent_b_);
 }
 
 Atr::Atr(std::size_t period) : period_(period) { VERITY_ASSERT(period > 0, "ATR period must be positive"); }
@@ -208,6 +301,14 @@ double Atr::update(double high, double low, double close) {
   return value_;
 }
 
+// Config: period_ (written as a check). State: the rest.
+void Atr::save(StateWriter& w) const { w.put_all(period_, count_, prev_close_, seed_sum_, value_); }
+
+void Atr::load(StateReader& r) {
+  expect_length(r, period_, "the ATR period");
+  r.get_all(count_, prev_close_, seed_sum_, value_);
+}
+
 double Obv::update(double close, double volume) {
   if (!started_) {
     started_ = true;
@@ -219,6 +320,30 @@ double Obv::update(double close, double volume) {
   }
   prev_close_ = close;
   return value_;
+}
+
+void Obv::save(StateWriter& w) const { w.put_all(started_, prev_close_, value_); }
+void Obv::load(StateReader& r) { r.get_all(started_, prev_close_, value_); }
+
+// --- Lag ---------------------------------------------------------------------------
+
+// Config: the ring's length (written as a check). State: its values, head_, count_.
+void Lag::save(StateWriter& w) const { w.put_all(ring_.size(), head_, count_, ring_); }
+
+void Lag::load(StateReader& r) {
+  expect_length(r, ring_.size(), "the lag ring");
+  std::size_t head = 0;
+  std::uint64_t count = 0;
+  std::vector<double> ring;
+  r.get_all(head, count, ring);
+  if (!r.ok()) return;
+  if (ring.size() != ring_.size() || head != count % ring.size()) {
+    r.fail("a lag ring whose position or size does not fit its length");
+    return;
+  }
+  head_ = head;
+  count_ = count;
+  ring_ = std::move(ring);
 }
 
 // --- VolatilityRegime ---------------------------------------------------------------
@@ -266,6 +391,47 @@ void VolatilityRegime::update(double volatility) {
   regime_ = regime_of(c, window);
 }
 
+// Config: the window (the ring's length, written as a check). State: the
+// ring, head_, count_, current_, the outputs; bins_, blocks_ and
+// at_or_below_ are rebuilt from the ring's window values and current_.
+void VolatilityRegime::save(StateWriter& w) const {
+  w.put_all(ring_.size(), count_, head_, current_, ring_, percentile_, regime_);
+}
+
+void VolatilityRegime::load(StateReader& r) {
+  expect_length(r, ring_.size(), "the volatility regime window");
+  std::uint64_t count = 0;
+  std::size_t head = 0;
+  std::uint32_t current = 0;
+  std::vector<std::uint16_t> ring;
+  double percentile = kNaN, regime = kNaN;
+  r.get_all(count, head, current, ring, percentile, regime);
+  if (!r.ok()) return;
+  bool fits = ring.size() == ring_.size() && head == count % ring.size() && current < kRegimeBins;
+  for (const std::uint16_t b : ring) fits = fits && b < kRegimeBins;
+  if (!fits) {
+    r.fail("a volatility regime whose position, size or bins do not fit its window");
+    return;
+  }
+  ring_ = std::move(ring);
+  count_ = count;
+  head_ = head;
+  current_ = current;
+  percentile_ = percentile;
+  regime_ = regime;
+  // The window's values: the whole ring once it is full, else the first count_.
+  const std::size_t n = count_ >= ring_.size() ? ring_.size() : static_cast<std::size_t>(count_);
+  std::fill(bins_.begin(), bins_.end(), 0);
+  std::fill(blocks_.begin(), blocks_.end(), 0);
+  at_or_below_ = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    const std::uint32_t b = ring_[i];
+    ++bins_[b];
+    ++blocks_[b / kBlock];
+    if (b <= current_) ++at_or_below_;
+  }
+}
+
 // --- higher timeframes -----------------------------------------------------------
 
 CausalResampler::CausalResampler(std::int64_t bucket_ns) : bucket_ns_(bucket_ns) {
@@ -307,6 +473,17 @@ int CausalResampler::update(const BarData& bar, HtfBar out[2]) {
   return n;
 }
 
+void HtfBar::save(StateWriter& w) const { w.put_all(start_ns, open, high, low, close, volume, bars, partial); }
+void HtfBar::load(StateReader& r) { r.get_all(start_ns, open, high, low, close, volume, bars, partial); }
+
+// Config: bucket_ns_ (written as a check). State: open_, current_, end_ns_.
+void CausalResampler::save(StateWriter& w) const { w.put_all(bucket_ns_, open_, current_, end_ns_); }
+
+void CausalResampler::load(StateReader& r) {
+  expect_length(r, static_cast<std::uint64_t>(bucket_ns_), "the bucket length in ns");
+  r.get_all(open_, current_, end_ns_);
+}
+
 HtfTrend::HtfTrend(std::int64_t bucket_ns, std::size_t rsi_period, std::size_t ema_period)
     : resampler_(bucket_ns), rsi_(rsi_period), ema_(ema_period) {}
 
@@ -326,5 +503,8 @@ void HtfTrend::on_bucket(const HtfBar& bucket) {
     slope_ready_ = true;
   }
 }
+
+void HtfTrend::save(StateWriter& w) const { w.put_all(resampler_, rsi_, ema_, slope_, slope_ready_); }
+void HtfTrend::load(StateReader& r) { r.get_all(resampler_, rsi_, ema_, slope_, slope_ready_); }
 
 }  // namespace verity

@@ -7,6 +7,16 @@
 //
 // Before an indicator is ready(), value() is NaN: a value that is not
 // defined yet is not a number, so nothing downstream can mistake it for one.
+//
+// Snapshots (actors/runtime/state_archive.hpp): every class that keeps state
+// between updates has save() and load(). What the constructor fixes (periods,
+// window lengths, bucket sizes, derived constants such as an EMA's k) is
+// configuration: a fresh object built from the same configuration is loaded,
+// so it is not restored; the lengths are written all the same and load()
+// fails when they differ from the object's, so state is never read into an
+// indicator of another shape. load() reads into locals and checks them
+// (positions inside their rings, sizes) before it changes anything, so bad
+// bytes make the reader fail, never an index out of range.
 #pragma once
 
 #include <bit>
@@ -17,6 +27,9 @@
 #include "actors/feed/bar.hpp"
 
 namespace verity {
+
+class StateWriter;
+class StateReader;
 
 inline constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
@@ -68,6 +81,8 @@ class WindowSums {
   std::uint64_t count() const { return count_; }
   /// The parts of the window ending at the latest value (count() > 0).
   WindowParts parts() const;
+  void save(StateWriter& w) const;
+  void load(StateReader& r);
 
  private:
   std::size_t n_;
@@ -88,6 +103,8 @@ class Sma {
   double update(double x);
   double value() const { return value_; }
   bool ready() const { return window_.full(); }
+  void save(StateWriter& w) const;
+  void load(StateReader& r);
 
  private:
   WindowSums<false> window_;
@@ -103,6 +120,8 @@ class Ema {
   double update(double x);
   double value() const { return value_; }
   bool ready() const { return count_ >= period_; }
+  void save(StateWriter& w) const;
+  void load(StateReader& r);
 
  private:
   std::size_t period_;
@@ -124,6 +143,8 @@ class Rsi {
   double update(double x);
   double value() const { return value_; }
   bool ready() const { return count_ > period_; }
+  void save(StateWriter& w) const;
+  void load(StateReader& r);
 
  private:
   std::size_t period_;
@@ -144,6 +165,8 @@ class Macd {
   double histogram() const { return hist_; }
   bool line_ready() const { return count_ >= slow_; }
   bool ready() const { return signal_ema_.ready(); }
+  void save(StateWriter& w) const;
+  void load(StateReader& r);
 
  private:
   std::size_t fast_, slow_;
@@ -166,6 +189,8 @@ class Bollinger {
   double middle() const { return middle_; }
   double lower() const { return lower_; }
   double percent_b() const { return percent_b_; }
+  void save(StateWriter& w) const;
+  void load(StateReader& r);
 
  private:
   WindowSums<true> window_;
@@ -183,6 +208,8 @@ class Atr {
   double update(double high, double low, double close);
   double value() const { return value_; }
   bool ready() const { return count_ > period_; }
+  void save(StateWriter& w) const;
+  void load(StateReader& r);
 
  private:
   std::size_t period_;
@@ -197,6 +224,8 @@ class Obv {
  public:
   double update(double close, double volume);
   double value() const { return value_; }
+  void save(StateWriter& w) const;
+  void load(StateReader& r);
 
  private:
   bool started_ = false;
@@ -216,6 +245,8 @@ class Lag {
   bool ready() const { return count_ >= ring_.size(); }
   /// The value pushed n updates before the latest one (ready()).
   double lagged() const { return ring_[head_]; }
+  void save(StateWriter& w) const;
+  void load(StateReader& r);
 
  private:
   std::vector<double> ring_;
@@ -263,6 +294,11 @@ class VolatilityRegime {
   bool ready() const { return count_ >= ring_.size(); }
   double percentile() const { return percentile_; }
   double regime() const { return regime_; }
+  /// Saves the ring of bins and the current bin; load() rebuilds the counts
+  /// per bin and per block and at_or_below_ from them (they are exactly the
+  /// counts of the ring's window values), so the state is W integers, not B.
+  void save(StateWriter& w) const;
+  void load(StateReader& r);
 
  private:
   static constexpr std::uint32_t kBlock = 64;
@@ -286,6 +322,8 @@ struct HtfBar {
   double open = 0, high = 0, low = 0, close = 0, volume = 0;
   std::uint32_t bars = 0;   // input bars merged into it
   bool partial = false;     // fewer input bars than the bucket holds (a gap, or the stream's first bucket)
+  void save(StateWriter& w) const;
+  void load(StateReader& r);
 };
 
 /// Resamples a bar stream into UTC-aligned buckets of `bucket_ns`, causally:
@@ -300,6 +338,8 @@ class CausalResampler {
   /// Feeds one bar (open times strictly increasing); writes the buckets it
   /// closes, oldest first, to `out` and returns how many (0, 1 or 2).
   int update(const BarData& bar, HtfBar out[2]);
+  void save(StateWriter& w) const;
+  void load(StateReader& r);
 
  private:
   std::int64_t bucket_ns_;
@@ -317,6 +357,8 @@ class HtfTrend {
   double rsi() const { return rsi_.value(); }
   double ema_slope() const { return slope_; }
   bool ready() const { return rsi_.ready() && slope_ready_; }
+  void save(StateWriter& w) const;
+  void load(StateReader& r);
 
  private:
   void on_bucket(const HtfBar& bucket);

@@ -5,6 +5,7 @@
 
 #include "actors/runtime/convert.hpp"
 #include "actors/runtime/interfaces.hpp"
+#include "actors/runtime/snapshot.hpp"
 #include "actors/runtime/session.hpp"
 
 namespace verity {
@@ -16,6 +17,9 @@ struct feed_state {
 
 namespace {
 feed_actor::behavior_type feed_behavior(feed_actor::stateful_pointer<feed_state> self, const Wiring* w) {
+  w->snapshots->add(
+      ActorId::FEED, [self](StateWriter& out) { out.put(self->state.last_open_time_ns); },
+      [self](StateReader& in) { in.get(self->state.last_open_time_ns); });
   return {
       [=](const Msg<schema::Bar>& in) {
         Session& s = *w->session;

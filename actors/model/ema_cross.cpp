@@ -1,6 +1,10 @@
 #include "actors/model/ema_cross.hpp"
 
+#include <cstdint>
+#include <string>
+
 #include "actors/runtime/config.hpp"
+#include "actors/runtime/state_archive.hpp"
 
 namespace verity {
 
@@ -27,6 +31,19 @@ std::optional<SignalSpec> EmaCrossStrategy::on_features(const FeatureRow& row) {
     s.take_profit = row.close - target_atr_ * row.atr;
   }
   return s;
+}
+
+void EmaCrossStrategy::save(StateWriter& w) const { w.put(static_cast<std::int64_t>(last_side_)); }
+
+void EmaCrossStrategy::load(StateReader& r) {
+  std::int64_t side = 0;
+  r.get(side);
+  if (!r.ok()) return;
+  if (side < -1 || side > 1) {
+    r.fail("an EMA cross side of " + std::to_string(side) + ", not -1, 0 or 1");
+    return;
+  }
+  last_side_ = static_cast<int>(side);
 }
 
 }  // namespace verity

@@ -23,6 +23,11 @@ class EmaCrossStrategy {
   explicit EmaCrossStrategy(const StrategyConfig& config);
   std::optional<SignalSpec> on_features(const FeatureRow& row);
 
+  /// Snapshot state: last_side_. stop_atr_, target_atr_ and confidence_ are
+  /// configuration from StrategyConfig, fixed by the constructor, not saved.
+  void save(StateWriter& w) const;
+  void load(StateReader& r);
+
  private:
   double stop_atr_, target_atr_, confidence_;
   int last_side_ = 0;  // sign of ema_fast - ema_slow at the last warm bar; 0 before

@@ -10,6 +10,7 @@
 #include "actors/runtime/config.hpp"
 #include "actors/runtime/convert.hpp"
 #include "actors/runtime/interfaces.hpp"
+#include "actors/runtime/snapshot.hpp"
 #include "actors/runtime/session.hpp"
 
 namespace verity {
@@ -43,6 +44,16 @@ struct model_state {
 
 namespace {
 model_actor::behavior_type model_behavior(model_actor::stateful_pointer<model_state> self, const Wiring* w) {
+  w->snapshots->add(
+      ActorId::MODEL,
+      [self](StateWriter& out) {
+        save_keyed(out, self->state.strategies);
+        out.put(self->state.next_signal_id);
+      },
+      [self, w](StateReader& in) {
+        load_keyed(in, self->state.strategies, [w] { return EmaCrossStrategy(w->config->strategy); });
+        in.get(self->state.next_signal_id);
+      });
   return {
       [=](const Msg<schema::FeatureVector>& in) {
         auto f = in.get();

@@ -7,6 +7,7 @@
 #include "actors/runtime/config.hpp"
 #include "actors/runtime/convert.hpp"
 #include "actors/runtime/interfaces.hpp"
+#include "actors/runtime/snapshot.hpp"
 #include "actors/runtime/session.hpp"
 
 namespace verity {
@@ -50,6 +51,9 @@ namespace {
 portfolio_actor::behavior_type portfolio_behavior(portfolio_actor::stateful_pointer<portfolio_state> self,
                                                   const Wiring* w) {
   self->state.book.emplace(w->config->portfolio.initial_balance_usd);
+  w->snapshots->add(
+      ActorId::PORTFOLIO, [self](StateWriter& out) { out.put(*self->state.book); },
+      [self](StateReader& in) { in.get(*self->state.book); });
   return {
       [=](const Msg<schema::Bar>& in) {
         auto b = in.get();

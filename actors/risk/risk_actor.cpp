@@ -10,6 +10,7 @@
 #include "actors/runtime/config.hpp"
 #include "actors/runtime/convert.hpp"
 #include "actors/runtime/interfaces.hpp"
+#include "actors/runtime/snapshot.hpp"
 #include "actors/runtime/session.hpp"
 
 namespace verity {
@@ -79,6 +80,9 @@ risk_actor::behavior_type risk_behavior(risk_self self, const Wiring* w) {
   const CostModel* costs = &*self->state.costs;
   self->state.engine.emplace(cfg.risk, cfg.ftmo, cfg.portfolio.initial_balance_usd, cfg.execution.qty_step,
                              [costs](std::string_view pair, std::int64_t t) { return costs->worst_cost_bps(pair, t); });
+  w->snapshots->add(
+      ActorId::RISK, [self](StateWriter& out) { out.put_all(*self->state.engine, self->state.next_order_id); },
+      [self](StateReader& in) { in.get_all(*self->state.engine, self->state.next_order_id); });
   return {
       [=](const Msg<schema::Signal>& in) {
         Session& s = *w->session;

@@ -59,6 +59,8 @@ const std::vector<Key>& key_table() {
        at([](Config& c) -> auto& { return c.journal.level; })},
       {"journal.durability", Type::choice, 0, 0, {"synced", "async", "off"}, "fsync each step, leave it to the OS, or no WAL (flushed at close)",
        at([](Config& c) -> auto& { return c.journal.durability; })},
+      {"journal.snapshot_every", Type::integer, 0, 1e12, {}, "steps between snapshots of every actor's state (levels full and inputs); 0: none",
+       at([](Config& c) -> auto& { return c.journal.snapshot_every; })},
       {"data.dir", Type::text, 0, 0, {}, "RocksDB folder of imported candles",
        at([](Config& c) -> auto& { return c.data.dir; })},
       {"data.policy", Type::choice, 0, 0, {"reject", "quarantine", "repair"},

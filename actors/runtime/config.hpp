@@ -30,6 +30,7 @@ struct JournalConfig {
   std::string dir = "verity-data/journal";
   JournalLevel level = JournalLevel::FULL;
   Durability durability = Durability::async;
+  std::int64_t snapshot_every = 20'000;  // steps between actor-state snapshots (levels full, inputs); 0: none
 };
 
 /// Where imported market data lives and how bad rows are treated.

@@ -19,7 +19,8 @@ struct Graph::System {
 };
 
 Graph::Graph(Session& session, const Config& config, const ExecutionMetrics* metrics)
-    : system_(std::make_unique<System>()) {
+    : snapshots_(std::make_unique<SnapshotRegistry>()), system_(std::make_unique<System>()) {
+  wiring_.snapshots = snapshots_.get();
   wiring_.session = &session;
   wiring_.config = &config;
   wiring_.metrics = metrics;
@@ -67,7 +68,30 @@ Status Sequencer::replay_step(const FramePtr& input) {
                              " from outside the graph is not an input the graph takes");
   }
   hops_ += graph_.run_until_idle();
-  return journal_.commit_step();
+  return after_step();
+}
+
+Status Sequencer::after_step() {
+  if (auto ok = journal_.commit_step(); !ok) return ok;
+  if (snapshot_every_ == 0 || journal_.steps() % snapshot_every_ != 0) return {};
+  return journal_.write_snapshot(take_snapshot());
+}
+
+SnapshotInfo Sequencer::take_snapshot() {
+  SnapshotInfo s;
+  s.session = journal_.session();
+  s.seq = journal_.last_seq();
+  s.messages = journal_.messages();
+  s.steps = journal_.steps();
+  s.time_ns = session_.now_ns();
+  s.chain = journal_.chain();
+  s.actors = graph_.snapshots().save_all();
+  s.counts.assign(session_.counts().begin(), session_.counts().end());
+  if (const FramePtr& a = session_.last_account()) {
+    const auto b = a->bytes();
+    s.last_account.assign(reinterpret_cast<const char*>(b.data()), b.size());
+  }
+  return s;
 }
 
 }  // namespace verity

@@ -11,6 +11,7 @@
 
 #include "actors/runtime/interfaces.hpp"
 #include "actors/runtime/session.hpp"
+#include "actors/runtime/snapshot.hpp"
 
 namespace verity {
 
@@ -32,10 +33,13 @@ class Graph {
   void deliver(const Msg<schema::ControlCommand>& m) { caf::anon_send(wiring_.risk, m); }
   /// Runs actors until none has work; returns how many jobs ran.
   std::size_t run_until_idle();
+  /// Every actor's state, to save between steps or load before the first.
+  SnapshotRegistry& snapshots() { return *snapshots_; }
 
  private:
   struct System;
   Wiring wiring_;
+  std::unique_ptr<SnapshotRegistry> snapshots_;
   std::unique_ptr<System> system_;
 };
 
@@ -62,7 +66,7 @@ class Sequencer {
     session_.begin_step(time_ns);
     graph_.deliver(session_.emit<T>(ActorId::EXTERNAL, InputRoute<T>::destination, std::forward<Fill>(fill)));
     hops_ += graph_.run_until_idle();
-    return journal_.commit_step();
+    return after_step();
   }
 
   /// One step from a journaled input: the same payload enters at the same
@@ -70,14 +74,22 @@ class Sequencer {
   /// replay makes the same bytes). Bars and control commands are inputs.
   Status replay_step(const FramePtr& input);
 
+  /// Saves every actor's state each `every` steps (0: never).
+  void set_snapshot_every(std::uint64_t every) { snapshot_every_ = every; }
+  /// The snapshot of the state after the last committed step.
+  SnapshotInfo take_snapshot();
+
   /// Actor jobs the scheduler has run: one per message handled.
   std::uint64_t hops() const { return hops_; }
 
  private:
+  Status after_step();
+
   Session& session_;
   Graph& graph_;
   JournalWriter& journal_;
   std::uint64_t hops_ = 0;
+  std::uint64_t snapshot_every_ = 0;
 };
 
 }  // namespace verity

@@ -48,12 +48,14 @@ using notify_actor = caf::typed_actor<takes<schema::RiskDecision>, takes<schema:
 class Session;
 struct Config;
 struct ExecutionMetrics;
+class SnapshotRegistry;
 
 /// Handles of one session's actors, filled after all are spawned.
 struct Wiring {
   Session* session = nullptr;
   const Config* config = nullptr;
   const ExecutionMetrics* metrics = nullptr;  // the empirical costs the venue draws from; may be null
+  SnapshotRegistry* snapshots = nullptr;      // where each actor registers its state's save and load
   feed_actor feed;
   features_actor features;
   model_actor model;

@@ -1,4 +1,5 @@
 #include "actors/runtime/journal_records.hpp"
+#include "actors/runtime/snapshot.hpp"
 
 #include <capnp/message.h>
 #include <capnp/serialize.h>
@@ -207,4 +208,53 @@ std::uint64_t session_id(Mode mode, std::uint64_t root_seed, std::string_view ca
   return id;
 }
 
+// --- snapshots (declared in snapshot.hpp; the codecs of every record live here) ---
+
+std::string encode(const SnapshotInfo& s) {
+  capnp::MallocMessageBuilder b;
+  auto r = b.initRoot<schema::Snapshot>();
+  r.setSession(s.session);
+  r.setSeq(s.seq);
+  r.setChain(data_of(s.chain));
+  r.setMessages(s.messages);
+  r.setSteps(s.steps);
+  r.setTimeNs(s.time_ns);
+  auto actors = r.initActors(static_cast<unsigned>(s.actors.size()));
+  unsigned i = 0;
+  for (const auto& [actor, state] : s.actors) {
+    actors[i].setActor(actor);
+    actors[i].setState(capnp::Data::Reader(reinterpret_cast<const kj::byte*>(state.data()), state.size()));
+    ++i;
+  }
+  auto counts = r.initCounts(static_cast<unsigned>(s.counts.size()));
+  for (unsigned k = 0; k < s.counts.size(); ++k) counts.set(k, s.counts[k]);
+  r.setLastAccount(
+      capnp::Data::Reader(reinterpret_cast<const kj::byte*>(s.last_account.data()), s.last_account.size()));
+  return to_string(seal(b));
+}
+
+std::expected<SnapshotInfo, std::string> decode_snapshot(std::string_view bytes) {
+  return decode_sealed<schema::Snapshot, SnapshotInfo>(
+      bytes, "snapshot", [](schema::Snapshot::Reader r) -> std::expected<SnapshotInfo, std::string> {
+        SnapshotInfo s;
+        s.session = r.getSession();
+        s.seq = r.getSeq();
+        auto chain = hash_field(r.getChain(), "snapshot chain");
+        if (!chain) return std::unexpected(chain.error());
+        s.chain = *chain;
+        s.messages = r.getMessages();
+        s.steps = r.getSteps();
+        s.time_ns = r.getTimeNs();
+        for (auto a : r.getActors()) {
+          auto d = a.getState();
+          s.actors[a.getActor()] = std::string(reinterpret_cast<const char*>(d.begin()), d.size());
+        }
+        for (auto c : r.getCounts()) s.counts.push_back(c);
+        auto last = r.getLastAccount();
+        s.last_account.assign(reinterpret_cast<const char*>(last.begin()), last.size());
+        return s;
+      });
+}
+
 }  // namespace verity
+

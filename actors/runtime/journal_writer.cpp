@@ -1,6 +1,7 @@
 #include "actors/runtime/journal_writer.hpp"
 
 #include "actors/runtime/assert.hpp"
+#include "actors/runtime/snapshot.hpp"
 
 namespace verity {
 
@@ -143,4 +144,19 @@ Status JournalWriter::close() {
   return store_.flush();
 }
 
+Status JournalWriter::write_snapshot(const SnapshotInfo& snapshot) {
+  if (head_.level == JournalLevel::HASH || snapshot.seq <= catch_up_until_) return {};
+  store_.put(Family::snapshots, keys::record(head_.session, snapshot.seq), encode(snapshot));
+  return store_.commit();
+}
+
+void JournalWriter::restore_position(std::uint64_t last_seq, const Hash128& chain, std::uint64_t messages,
+                                     std::uint64_t steps) {
+  head_.last_seq = last_seq;
+  head_.messages = messages;
+  head_.steps = steps;
+  chain_.reset(chain);
+}
+
 }  // namespace verity
+

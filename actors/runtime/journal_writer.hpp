@@ -34,6 +34,13 @@ class JournalWriter {
   /// The last seq the journal held when resumed (0: a fresh start).
   std::uint64_t resumed_at() const { return catch_up_until_; }
 
+  /// Stores a snapshot taken after the last committed step (levels full and
+  /// inputs: at level hash there is no journal tail to replay after it).
+  Status write_snapshot(const struct SnapshotInfo& snapshot);
+  /// A scratch writer (a replay's) continues from a snapshot's position.
+  void restore_position(std::uint64_t last_seq, const Hash128& chain, std::uint64_t messages, std::uint64_t steps);
+  std::uint64_t steps() const { return head_.steps; }
+
   /// Takes the next envelope, in seq order. Inputs (source `external`) are
   /// stored at levels full and inputs; outputs only at full.
   void record(const Frame& frame);

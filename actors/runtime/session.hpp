@@ -62,6 +62,12 @@ class Session {
   using Observer = std::function<void(const FramePtr&)>;
   void set_observer(Observer observer) { observer_ = std::move(observer); }
 
+  /// Continues from a snapshot: the counts so far and the last account snapshot.
+  void restore(const std::array<std::uint64_t, kKindCount>& counts, FramePtr last_account) {
+    counts_ = counts;
+    last_account_ = std::move(last_account);
+  }
+
   /// Asks the driver to stop feeding inputs after the current step (an
   /// attempt that passed or breached). The step still runs to completion.
   void request_stop() { stop_requested_ = true; }
