@@ -1,5 +1,7 @@
 #include "actors/runtime/rocksdb_store.hpp"
 
+#include <algorithm>
+
 #include <rocksdb/db.h>
 #include <rocksdb/options.h>
 #include <rocksdb/memtablerep.h>
@@ -39,7 +41,9 @@ RocksDbStore::RocksDbStore(std::string dir, Durability durability)
 
 RocksDbStore::~RocksDbStore() {
   if (db_) {
-    for (auto* h : families_) db_->DestroyColumnFamilyHandle(h);
+    for (auto* h : families_) {
+      if (h != nullptr) db_->DestroyColumnFamilyHandle(h);
+    }
     if (default_family_) db_->DestroyColumnFamilyHandle(default_family_);
     (void)db_->Close();
   }
@@ -81,11 +85,25 @@ std::expected<std::unique_ptr<RocksDbStore>, std::string> RocksDbStore::open_imp
   options.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
   options.keep_log_file_num = 2;
 
+  // Read-only, open the families that exist: a run killed while RocksDB
+  // was creating them leaves some missing, and a missing family reads as
+  // empty. Writable opens create whatever is missing.
+  std::vector<std::string> existing;
+  if (read_only) {
+    rocksdb::Status listed = rocksdb::DB::ListColumnFamilies(options, dir, &existing);
+    if (!listed.ok()) return std::unexpected("cannot open journal at " + dir + ": " + status_text(listed));
+  }
+  auto wanted = [&](const std::string& name) {
+    return !read_only || std::find(existing.begin(), existing.end(), name) != existing.end();
+  };
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
+  std::vector<int> slot;  // the Family of each descriptor after the default one
   descriptors.emplace_back(rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions());
   for (int i = 0; i < kFamilyCount; ++i) {
     auto f = static_cast<Family>(i);
+    if (!wanted(std::string(family_name(f)))) continue;
     descriptors.emplace_back(std::string(family_name(f)), family_options(f));
+    slot.push_back(i);
   }
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* raw = nullptr;
@@ -94,7 +112,8 @@ std::expected<std::unique_ptr<RocksDbStore>, std::string> RocksDbStore::open_imp
   if (!s.ok()) return std::unexpected("cannot open journal at " + dir + ": " + status_text(s));
   store->db_.reset(raw);
   store->default_family_ = handles[0];
-  store->families_.assign(handles.begin() + 1, handles.end());
+  store->families_.assign(kFamilyCount, nullptr);
+  for (std::size_t k = 0; k < slot.size(); ++k) store->families_[slot[k]] = handles[k + 1];
   return store;
 }
 
@@ -129,6 +148,7 @@ Status RocksDbStore::flush() {
 }
 
 std::expected<std::optional<std::string>, std::string> RocksDbStore::get(Family family, std::string_view key) {
+  if (families_[static_cast<int>(family)] == nullptr) return std::optional<std::string>{};  // never created
   std::string value;
   rocksdb::ReadOptions ro;
   ro.verify_checksums = true;
@@ -140,6 +160,7 @@ std::expected<std::optional<std::string>, std::string> RocksDbStore::get(Family 
 }
 
 Status RocksDbStore::scan(Family family, std::string_view from, std::string_view to, const ScanFn& fn) {
+  if (families_[static_cast<int>(family)] == nullptr) return {};  // never created: empty
   rocksdb::ReadOptions ro;
   ro.verify_checksums = true;
   rocksdb::Slice upper(to.data(), to.size());

@@ -6,6 +6,7 @@
 // corruption), never in success, and a damaged record must never be handed
 // out as data. `verity journal check` must say the same with a failing exit.
 #include <gtest/gtest.h>
+#include <rocksdb/db.h>
 
 #include <algorithm>
 #include <filesystem>
@@ -240,6 +241,33 @@ TEST_F(JournalCorruption, ReplayVerifyNeverSaysIdenticalOnADamagedJournal) {
     const bool clear = r.err.find("seq") != std::string::npos || r.err.find("orrupt") != std::string::npos;
     EXPECT_TRUE(clear) << dir << ": " << r.err;
   }
+}
+
+TEST(JournalReadOnly, AFolderWithSomeFamiliesMissingReadsThemAsEmpty) {
+  // What a run killed while RocksDB was creating its column families leaves.
+  TempDir dir;
+  {
+    rocksdb::Options o;
+    o.create_if_missing = true;
+    rocksdb::DB* raw = nullptr;
+    ASSERT_TRUE(rocksdb::DB::Open(o, dir.sub("partial"), &raw).ok());
+    rocksdb::ColumnFamilyHandle* h = nullptr;
+    ASSERT_TRUE(raw->CreateColumnFamily(rocksdb::ColumnFamilyOptions(), "journal", &h).ok());
+    raw->DestroyColumnFamilyHandle(h);
+    delete raw;
+  }
+  auto store = RocksDbStore::open_read_only(dir.sub("partial"));
+  ASSERT_TRUE(store.has_value()) << store.error();
+  auto sessions = JournalReader::sessions(**store);
+  ASSERT_TRUE(sessions.has_value()) << sessions.error();
+  EXPECT_TRUE(sessions->empty());
+  auto got = (*store)->get(Family::snapshots, "x");
+  ASSERT_TRUE(got.has_value());
+  EXPECT_FALSE(got->has_value());
+  store->reset();
+  // A writable open completes it.
+  auto writable = RocksDbStore::open(dir.sub("partial"), Durability::async);
+  ASSERT_TRUE(writable.has_value()) << writable.error();
 }
 
 }  // namespace
