@@ -187,32 +187,6 @@ std::expected<InputsRun, std::string> run_inputs(JournalReader& reader, const Re
   return out;
 }
 
-std::expected<std::vector<std::uint64_t>, std::string> snapshot_seqs(JournalStore& store, std::uint64_t session) {
-  std::vector<std::uint64_t> out;
-  auto ok = store.scan(Family::snapshots, keys::record(session, 0), keys::session_end(session),
-                       [&](std::string_view key, std::string_view) {
-                         if (key.size() == 16) {
-                           std::uint64_t seq = 0;
-                           for (int i = 8; i < 16; ++i) seq = (seq << 8) | static_cast<std::uint8_t>(key[i]);
-                           out.push_back(seq);
-                         }
-                         return true;
-                       });
-  if (!ok) return std::unexpected(ok.error());
-  return out;
-}
-
-std::expected<SnapshotInfo, std::string> read_snapshot(JournalStore& store, std::uint64_t session, std::uint64_t seq) {
-  auto bytes = store.get(Family::snapshots, keys::record(session, seq));
-  if (!bytes) return std::unexpected(bytes.error());
-  const std::string what = "the snapshot at seq " + std::to_string(seq) + " of session " + session_hex(session);
-  if (!bytes->has_value()) return std::unexpected(what + " is not in the journal");
-  auto s = decode_snapshot(**bytes);
-  if (!s) return std::unexpected(what + ": " + s.error());
-  if (s->session != session || s->seq != seq) return std::unexpected(what + " names another session or seq");
-  return s;
-}
-
 std::expected<ReplayResult, std::string> replay_verify(JournalStore& store, std::uint64_t session,
                                                        const ReplayOptions& options) {
   Stopwatch watch;
@@ -265,19 +239,7 @@ std::expected<ReplayResult, std::string> replay_verify(JournalStore& store, std:
       }
       auto snap = read_snapshot(store, session, pick);
       if (!snap) return std::unexpected(snap.error());
-      const std::string what = "the snapshot at seq " + std::to_string(pick) + " of " + name;
-      if (auto ok = graph.snapshots().load_all(snap->actors, what); !ok) return std::unexpected(ok.error());
-      (*writer)->restore_position(snap->seq, snap->chain, snap->messages, snap->steps);
-      std::array<std::uint64_t, kKindCount> counts{};
-      for (std::size_t k = 0; k < std::min(counts.size(), snap->counts.size()); ++k) counts[k] = snap->counts[k];
-      FramePtr last_account;
-      if (!snap->last_account.empty()) {
-        auto f = Frame::decode(std::span(reinterpret_cast<const std::uint8_t*>(snap->last_account.data()),
-                                         snap->last_account.size()));
-        if (!f) return std::unexpected(what + ": its last account snapshot: " + f.error());
-        last_account = *f;
-      }
-      replay_session.restore(counts, last_account);
+      if (auto ok = sequencer.restore(*snap); !ok) return std::unexpected(ok.error());
       r.from_snapshot = pick;
     }
     auto diverge = [&](std::uint64_t seq, const FramePtr& rec, const FramePtr& rep, std::string what) {

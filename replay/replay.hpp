@@ -85,11 +85,6 @@ struct InputsRun {
 std::expected<InputsRun, std::string> run_inputs(JournalReader& reader, const RecordedSession& recorded,
                                                  const Config& config, const std::function<void(const FramePtr&)>& observer);
 
-/// The seqs of the session's snapshots, ascending.
-std::expected<std::vector<std::uint64_t>, std::string> snapshot_seqs(JournalStore& store, std::uint64_t session);
-/// One snapshot, verified (seal, session, seq).
-std::expected<SnapshotInfo, std::string> read_snapshot(JournalStore& store, std::uint64_t session, std::uint64_t seq);
-
 /// The one session in `store`, or the one whose hex id starts with
 /// `prefix` (when not empty). Errors name what is there.
 std::expected<std::uint64_t, std::string> pick_session(JournalStore& store, const std::string& prefix);

@@ -8,6 +8,7 @@
 #include "actors/runtime/convert.hpp"
 #include "actors/runtime/graph.hpp"
 #include "actors/runtime/prng.hpp"
+#include "actors/runtime/snapshot.hpp"
 #include "schema/account.capnp.h"
 #include "actors/feed/timeframe.hpp"
 #include "sim/session_inputs.hpp"
@@ -58,6 +59,27 @@ std::expected<SimResult, std::string> run_sim(const Config& config, JournalStore
     Graph graph(session, config, inputs->metrics.get());
     Sequencer sequencer(session, graph, **writer);
     sequencer.set_snapshot_every(static_cast<std::uint64_t>(config.journal.snapshot_every));
+    if ((*writer)->resumed_at() > 0) {
+      // Resuming: start from the latest snapshot in the journal, if any, so
+      // only the steps after it are run again and checked. The bars before
+      // it are drawn and dropped (one bar is one step).
+      auto seqs = snapshot_seqs(store, m.session);
+      if (!seqs) return std::unexpected(seqs.error());
+      std::uint64_t pick = 0;
+      for (std::uint64_t s : *seqs) {
+        if (s <= (*writer)->resumed_at()) pick = s;
+      }
+      if (pick != 0) {
+        auto snap = read_snapshot(store, m.session, pick);
+        if (!snap) return std::unexpected(snap.error());
+        if (auto ok = sequencer.restore(*snap); !ok) return std::unexpected(ok.error());
+        for (std::uint64_t i = 0; i < snap->steps; ++i) {
+          if (!inputs->bars->next()) return std::unexpected("the bars ended before the snapshot at seq " + std::to_string(pick));
+          ++r.bars;
+        }
+        r.resumed_from_snapshot = pick;
+      }
+    }
     while (auto bar = inputs->bars->next()) {
       auto ok = sequencer.step<schema::Bar>(close_time_ns(*bar), [&](schema::Bar::Builder b) { fill_bar(b, *bar); });
       if (!ok) return std::unexpected(ok.error());
@@ -105,6 +127,7 @@ std::string summary_json(const SimResult& r, const std::string& journal_dir) {
   j["stored"] = r.stored;
   j["journal"] = journal_dir;
   if (r.resumed_at != 0) j["resumed_at_seq"] = r.resumed_at;
+  if (r.resumed_from_snapshot != 0) j["resumed_from_snapshot_seq"] = r.resumed_from_snapshot;
   nlohmann::ordered_json kinds = nlohmann::ordered_json::object();
   for (std::size_t k = 0; k < kKindCount; ++k) {
     if (r.by_kind[k] != 0) kinds[std::string(kind_name(static_cast<Kind>(k)))] = r.by_kind[k];

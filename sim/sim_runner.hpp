@@ -28,6 +28,7 @@ struct SimResult {
   double elapsed_s = 0;
   JournalLevel level = JournalLevel::FULL;
   std::uint64_t resumed_at = 0;  // the journal's last seq when resumed; 0: a fresh run
+  std::uint64_t resumed_from_snapshot = 0;  // the snapshot seq a resume started from; 0: the first input
 };
 
 /// What a caller may add to a session: an observer of every message (see

@@ -1,5 +1,7 @@
 #include "actors/runtime/graph.hpp"
 
+#include "actors/runtime/log.hpp"
+
 #include <caf/scheduler/test_coordinator.hpp>
 
 namespace verity {
@@ -94,4 +96,22 @@ SnapshotInfo Sequencer::take_snapshot() {
   return s;
 }
 
+Status Sequencer::restore(const SnapshotInfo& s) {
+  const std::string what = "the snapshot at seq " + std::to_string(s.seq) + " of session " + session_hex(s.session);
+  if (auto ok = graph_.snapshots().load_all(s.actors, what); !ok) return ok;
+  std::array<std::uint64_t, kKindCount> counts{};
+  for (std::size_t k = 0; k < std::min(counts.size(), s.counts.size()); ++k) counts[k] = s.counts[k];
+  FramePtr last_account;
+  if (!s.last_account.empty()) {
+    auto f = Frame::decode(
+        std::span(reinterpret_cast<const std::uint8_t*>(s.last_account.data()), s.last_account.size()));
+    if (!f) return std::unexpected(what + ": its last account snapshot: " + f.error());
+    last_account = *f;
+  }
+  journal_.restore_position(s.seq, s.chain, s.messages, s.steps);
+  session_.restore(counts, std::move(last_account));
+  return {};
+}
+
 }  // namespace verity
+

@@ -78,6 +78,9 @@ class Sequencer {
   void set_snapshot_every(std::uint64_t every) { snapshot_every_ = every; }
   /// The snapshot of the state after the last committed step.
   SnapshotInfo take_snapshot();
+  /// Puts the graph, the session and the journal writer where `snapshot`
+  /// was taken, before the first input; the next step follows its seq.
+  Status restore(const SnapshotInfo& snapshot);
 
   /// Actor jobs the scheduler has run: one per message handled.
   std::uint64_t hops() const { return hops_; }

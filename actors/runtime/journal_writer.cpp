@@ -155,6 +155,8 @@ void JournalWriter::restore_position(std::uint64_t last_seq, const Hash128& chai
   head_.last_seq = last_seq;
   head_.messages = messages;
   head_.steps = steps;
+  // What the level stored up to here: every message, or one input a step.
+  head_.stored = head_.level == JournalLevel::FULL ? messages : head_.level == JournalLevel::INPUTS ? steps : 0;
   chain_.reset(chain);
 }
 

@@ -37,7 +37,8 @@ class JournalWriter {
   /// Stores a snapshot taken after the last committed step (levels full and
   /// inputs: at level hash there is no journal tail to replay after it).
   Status write_snapshot(const struct SnapshotInfo& snapshot);
-  /// A scratch writer (a replay's) continues from a snapshot's position.
+  /// Continues from a snapshot's position: a replay's scratch writer, or a
+  /// resumed one (which then checks only the journal after the snapshot).
   void restore_position(std::uint64_t last_seq, const Hash128& chain, std::uint64_t messages, std::uint64_t steps);
   std::uint64_t steps() const { return head_.steps; }
 

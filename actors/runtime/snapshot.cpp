@@ -1,5 +1,8 @@
 #include "actors/runtime/snapshot.hpp"
 
+#include "actors/runtime/journal_store.hpp"
+#include "actors/runtime/log.hpp"
+
 namespace verity {
 
 std::map<ActorId, std::string> SnapshotRegistry::save_all() const {
@@ -29,6 +32,32 @@ std::expected<void, std::string> SnapshotRegistry::load_all(const std::map<Actor
     if (!r.ok()) return std::unexpected(r.error());
   }
   return {};
+}
+
+std::expected<std::vector<std::uint64_t>, std::string> snapshot_seqs(JournalStore& store, std::uint64_t session) {
+  std::vector<std::uint64_t> out;
+  auto ok = store.scan(Family::snapshots, keys::record(session, 0), keys::session_end(session),
+                       [&](std::string_view key, std::string_view) {
+                         if (key.size() == 16) {
+                           std::uint64_t seq = 0;
+                           for (int i = 8; i < 16; ++i) seq = (seq << 8) | static_cast<std::uint8_t>(key[i]);
+                           out.push_back(seq);
+                         }
+                         return true;
+                       });
+  if (!ok) return std::unexpected(ok.error());
+  return out;
+}
+
+std::expected<SnapshotInfo, std::string> read_snapshot(JournalStore& store, std::uint64_t session, std::uint64_t seq) {
+  auto bytes = store.get(Family::snapshots, keys::record(session, seq));
+  if (!bytes) return std::unexpected(bytes.error());
+  const std::string what = "the snapshot at seq " + std::to_string(seq) + " of session " + session_hex(session);
+  if (!bytes->has_value()) return std::unexpected(what + " is not in the journal");
+  auto s = decode_snapshot(**bytes);
+  if (!s) return std::unexpected(what + ": " + s.error());
+  if (s->session != session || s->seq != seq) return std::unexpected(what + " names another session or seq");
+  return s;
 }
 
 }  // namespace verity

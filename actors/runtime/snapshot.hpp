@@ -69,6 +69,13 @@ struct SnapshotInfo {
   std::string last_account;  // sealed envelope bytes, or empty
 };
 
+class JournalStore;
+
+/// The seqs of a session's snapshots in `store`, ascending.
+std::expected<std::vector<std::uint64_t>, std::string> snapshot_seqs(JournalStore& store, std::uint64_t session);
+/// One snapshot, verified (seal, session, seq); errors name it.
+std::expected<SnapshotInfo, std::string> read_snapshot(JournalStore& store, std::uint64_t session, std::uint64_t seq);
+
 std::string encode(const SnapshotInfo& s);
 /// Verifies the seal, then decodes; errors say what is wrong.
 std::expected<SnapshotInfo, std::string> decode_snapshot(std::string_view bytes);

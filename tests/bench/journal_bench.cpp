@@ -333,6 +333,7 @@ const std::vector<Check>& checks() {
       {"CAF hops / std::function calls by value", "BM_CafHops/6", "items_per_second", "BM_StdFunctionPipeline/6", 0},
       {"CAF hops/s, 6 stages", "BM_CafHops/6", "items_per_second", "", 0},
       {"replay verify / recording, ~1M msgs (speed)", "BM_RecordThenReplay", "replay_over_record", "", 2.0},
+      {"recovery of a ~1M-msg journal with snapshots (s)", "BM_RecoveryWithSnapshots", "recovery_s", "", 1.0, true},
       {"sim level hash (bars/s)", "BM_Sim/hash", "bars_per_s", "", 1e6},
       {"sim level full, async (bars/s)", "BM_Sim/full", "bars_per_s", "", 3e5},
       {"sim level full, durability off (bars/s)", "BM_Sim/full_durability_off", "bars_per_s", "", 0},
