@@ -122,6 +122,14 @@ std::expected<RecordedSession, std::string> load_recorded(JournalReader& reader,
     out.warnings.push_back("recorded by build " + recorded.build_id + ", replayed by build " +
                            std::string(VERITY_BUILD_ID) + ": a divergence may come from a code change");
   }
+  if (!recorded.models.empty()) {
+    // A session that ran models needs them, by hash, to be replayed: this
+    // build has no model registry to load them from, and a replay without
+    // them would diverge for that reason alone.
+    return std::unexpected(name + " ran model " + recorded.models.front().name + " " +
+                           recorded.models.front().version + " (hash " + recorded.models.front().file_hash.hex() +
+                           "), and this build has no model registry to load it from");
+  }
   if (!head.closed) {
     out.warnings.push_back("the session did not close (it was interrupted): replaying the " +
                            std::to_string(head.last_seq) + " messages of its committed steps");
