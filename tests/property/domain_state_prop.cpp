@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 #include <rapidcheck/gtest.h>
 
+#include "tests/support/rc_gen.hpp"
+
 #include <bit>
 #include <cmath>
 #include <variant>
@@ -18,10 +20,11 @@
 namespace verity {
 namespace {
 
+using testing::int_in;
+
 constexpr std::int64_t kMinuteNs = 60'000'000'000;
 constexpr std::int64_t kStart = 1'705'276'800'000'000'000;  // 2024-01-15T00:00Z
 
-int int_in(int lo, int hi) { return *rc::gen::resize(rc::kNominalSize, rc::gen::inRange(lo, hi)); }
 
 /// Saves `from` and loads the bytes into `to`; checks the round trip.
 template <class T>

@@ -7,6 +7,8 @@
 #include <gtest/gtest.h>
 #include <rapidcheck/gtest.h>
 
+#include "tests/support/rc_gen.hpp"
+
 #include <bit>
 #include <cmath>
 #include <cstring>
@@ -21,30 +23,9 @@
 namespace verity {
 namespace {
 
-/// An integer in [lo, hi), uniform at every case (rapidcheck's inRange
-/// scales with size, which starts at 0).
-int int_in(int lo, int hi) { return *rc::gen::resize(rc::kNominalSize, rc::gen::inRange(lo, hi)); }
+using testing::int_in;
+using testing::random_features_config;
 
-/// Periods short enough that every column, the hourly ones included, is
-/// warm inside a few hundred bars.
-FeaturesConfig random_config() {
-  FeaturesConfig c;
-  c.ema_fast = int_in(1, 12);
-  c.ema_slow = c.ema_fast + int_in(1, 20);
-  c.sma = int_in(1, 40);
-  c.atr = int_in(1, 20);
-  c.rsi = int_in(2, 6);
-  c.macd_fast = int_in(1, 10);
-  c.macd_slow = c.macd_fast + int_in(1, 15);
-  c.macd_signal = int_in(1, 10);
-  c.bollinger = int_in(2, 30);
-  c.bollinger_k = int_in(1, 31) / 10.0;
-  c.volatility = int_in(2, 30);
-  c.momentum = int_in(1, 20);
-  c.volume_z = int_in(2, 30);
-  c.regime_window = int_in(10, 120);
-  return c;
-}
 
 template <class T>
 std::string state_of(const T& x) {
@@ -70,7 +51,7 @@ bool same_signal(const std::optional<SignalSpec>& a, const std::optional<SignalS
 }
 
 RC_GTEST_PROP(FeatureState, SaveAndLoadAtARandomSplitContinuesBitForBit, ()) {
-  const FeaturesConfig config = random_config();
+  const FeaturesConfig config = random_features_config();
   StrategyConfig strategy;
   strategy.stop_atr = int_in(1, 40) / 10.0;
   strategy.target_atr = int_in(1, 60) / 10.0;
@@ -120,7 +101,7 @@ RC_GTEST_PROP(FeatureState, SaveAndLoadAtARandomSplitContinuesBitForBit, ()) {
 }
 
 RC_GTEST_PROP(FeatureState, AnyPrefixOfTheStateFailsToLoad, ()) {
-  const FeaturesConfig config = random_config();
+  const FeaturesConfig config = random_features_config();
   const auto n = static_cast<std::size_t>(int_in(0, 300));
   const std::vector<BarData> bars =
       testing::random_minute_bars(static_cast<std::uint64_t>(int_in(0, 1'000'000)), n, 0.01);

@@ -10,6 +10,8 @@
 #include <gtest/gtest.h>
 #include <rapidcheck/gtest.h>
 
+#include "tests/support/rc_gen.hpp"
+
 #include <bit>
 #include <cmath>
 #include <iostream>
@@ -21,32 +23,12 @@
 namespace verity {
 namespace {
 
+using testing::int_in;
+using testing::random_features_config;
+
 constexpr std::int64_t kMinuteNs = 60'000'000'000;
 
-/// An integer in [lo, hi), uniform at every case (rapidcheck's inRange
-/// scales with size, which starts at 0).
-int int_in(int lo, int hi) { return *rc::gen::resize(rc::kNominalSize, rc::gen::inRange(lo, hi)); }
 
-/// Periods short enough that every column, the hourly ones included, is
-/// warm inside a few hundred bars.
-FeaturesConfig random_config() {
-  FeaturesConfig c;
-  c.ema_fast = int_in(1, 12);
-  c.ema_slow = c.ema_fast + int_in(1, 20);
-  c.sma = int_in(1, 40);
-  c.atr = int_in(1, 20);
-  c.rsi = int_in(2, 6);
-  c.macd_fast = int_in(1, 10);
-  c.macd_slow = c.macd_fast + int_in(1, 15);
-  c.macd_signal = int_in(1, 10);
-  c.bollinger = int_in(2, 30);
-  c.bollinger_k = int_in(1, 31) / 10.0;
-  c.volatility = int_in(2, 30);
-  c.momentum = int_in(1, 20);
-  c.volume_z = int_in(2, 30);
-  c.regime_window = int_in(10, 120);
-  return c;
-}
 
 std::vector<FeatureRow> stream(const std::vector<BarData>& bars, const FeaturesConfig& config) {
   FeatureEngine engine(config);
@@ -70,7 +52,7 @@ std::string first_difference(const std::vector<FeatureRow>& a, const std::vector
 }
 
 RC_GTEST_PROP(FeaturesNoLookahead, ChangingBarsAfterTChangesNothingAtOrBeforeT, ()) {
-  const FeaturesConfig config = random_config();
+  const FeaturesConfig config = random_features_config();
   const auto n = static_cast<std::size_t>(int_in(20, 600));
   const auto seed = static_cast<std::uint64_t>(int_in(0, 1'000'000));
   const double gaps = int_in(0, 3) / 100.0;

@@ -5,6 +5,8 @@
 #include <gtest/gtest.h>
 #include <rapidcheck/gtest.h>
 
+#include "tests/support/rc_gen.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <map>
@@ -16,20 +18,14 @@
 namespace verity {
 namespace {
 
+using testing::int_in;
+using testing::real_in;
+
 constexpr std::int64_t kMinute = 60'000'000'000;
 // 2024-01-01 00:00 UTC.
 constexpr std::int64_t kT0 = 1'704'067'200'000'000'000;
 
-/// An integer in [lo, hi), uniform at every case: rapidcheck scales inRange
-/// with its size, which starts at 0, and early cases would all sit at `lo`.
-int int_in(int lo, int hi) { return *rc::gen::resize(rc::kNominalSize, rc::gen::inRange(lo, hi)); }
 
-/// A real number in [lo, hi] on a grid of a million steps: rapidcheck's own
-/// double generator produces infinities and huge exponents we do not want here.
-double real_in(double lo, double hi) {
-  const int step = int_in(0, 1'000'001);
-  return lo + (hi - lo) * static_cast<double>(step) / 1e6;
-}
 
 const char* const kSymbols[] = {"BTCUSDT", "ETHUSDT", "SOLUSDT"};
 

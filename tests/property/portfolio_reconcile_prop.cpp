@@ -11,6 +11,8 @@
 #include <gtest/gtest.h>
 #include <rapidcheck/gtest.h>
 
+#include "tests/support/rc_gen.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <map>
@@ -25,6 +27,8 @@
 namespace verity {
 namespace {
 
+using testing::int_in;
+
 using schema::OrderAction;
 using schema::OrderStatus;
 using schema::OrderType;
@@ -34,8 +38,6 @@ constexpr std::int64_t kMinuteNs = 60'000'000'000;
 constexpr std::int64_t kStart = 1'705'276'800'000'000'000;  // 2024-01-15T00:00Z
 constexpr double kStep = 0.001, kTick = 0.01;
 
-/// An integer in [lo, hi), uniform at every case (rapidcheck's size starts at 0).
-int int_in(int lo, int hi) { return *rc::gen::resize(rc::kNominalSize, rc::gen::inRange(lo, hi)); }
 bool chance(int percent) { return int_in(0, 100) < percent; }
 double on_tick(double price) { return std::max(kTick, std::round(price / kTick) * kTick); }
 

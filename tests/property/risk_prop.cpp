@@ -6,6 +6,8 @@
 #include <gtest/gtest.h>
 #include <rapidcheck/gtest.h>
 
+#include "tests/support/rc_gen.hpp"
+
 #include <algorithm>
 #include <cmath>
 
@@ -16,21 +18,15 @@
 namespace verity {
 namespace {
 
+using testing::int_in;
+using testing::real_in;
+
 constexpr std::int64_t kNs = 1'000'000'000;
 // 2024-01-15 12:00 UTC (13:00 in Prague) and the same time one day later.
 constexpr std::int64_t kDay1Noon = 1'705'320'000 * kNs;
 constexpr std::int64_t kDay2Noon = kDay1Noon + 86'400 * kNs;
 
-/// An integer in [lo, hi), uniform at every case: rapidcheck scales inRange
-/// with its size, which starts at 0, and early cases would all sit at `lo`.
-int int_in(int lo, int hi) { return *rc::gen::resize(rc::kNominalSize, rc::gen::inRange(lo, hi)); }
 
-/// A real number in [lo, hi] on a grid of a million steps: rapidcheck's own
-/// double generator produces infinities and huge exponents we do not want here.
-double real_in(double lo, double hi) {
-  const int step = int_in(0, 1'000'001);
-  return lo + (hi - lo) * static_cast<double>(step) / 1e6;
-}
 
 struct Scenario {
   RiskConfig config;

@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 #include <rapidcheck/gtest.h>
 
+#include "tests/support/rc_gen.hpp"
+
 #include "actors/runtime/memory_store.hpp"
 #include "replay/replay.hpp"
 #include "sim/sim_runner.hpp"
@@ -11,7 +13,8 @@
 namespace verity {
 namespace {
 
-int int_in(int lo, int hi) { return *rc::gen::resize(rc::kNominalSize, rc::gen::inRange(lo, hi)); }
+using testing::int_in;
+
 
 RC_GTEST_PROP(SnapshotReplay, SnapshotPlusTailEqualsAFullReplay, ()) {
   Config config;
@@ -19,7 +22,7 @@ RC_GTEST_PROP(SnapshotReplay, SnapshotPlusTailEqualsAFullReplay, ()) {
   config.session.seed = static_cast<std::uint64_t>(int_in(0, 1'000'000));
   config.session.bars = int_in(300, 3'000);
   config.journal.level = JournalLevel::FULL;
-  config.journal.snapshot_every = int_in(1, 400);
+  config.journal.snapshot_every = int_in(1, static_cast<int>(config.session.bars) + 1);  // at least one snapshot
   MemoryStore store;
   auto sim = run_sim(config, store, "verity_tests snapshot property");
   RC_ASSERT(sim.has_value());
