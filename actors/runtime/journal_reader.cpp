@@ -89,6 +89,19 @@ std::expected<void, JournalError> JournalReader::for_each(std::uint64_t from, st
   return {};
 }
 
+std::expected<void, JournalError> JournalReader::for_each_raw(
+    std::uint64_t from, std::uint64_t to, const std::function<bool(std::uint64_t, std::string_view)>& fn) {
+  std::uint64_t last = from;
+  const std::string upper = to == UINT64_MAX ? keys::session_end(head_.session) : keys::record(head_.session, to + 1);
+  auto ok = store_->scan(Family::journal, keys::record(head_.session, from), upper,
+                         [&](std::string_view k, std::string_view v) {
+                           last = keys::read_be64(k.substr(8));
+                           return fn(last, v);
+                         });
+  if (!ok) return std::unexpected(JournalError{last, "storage error after this seq: " + ok.error()});
+  return {};
+}
+
 std::expected<VerifyReport, JournalError> JournalReader::verify() {
   VerifyReport report;
   if (head_.level == JournalLevel::HASH) {

@@ -42,6 +42,17 @@ class JournalReader {
   /// returns false to stop.
   std::expected<void, JournalError> for_each(std::uint64_t from, std::uint64_t to,
                                              const std::function<bool(const FramePtr&)>& fn);
+  /// The stored envelopes' bytes with seq in [from, to], in seq order, not
+  /// decoded or checked: for a caller that compares them byte for byte with
+  /// frames it made itself (equal bytes carry an equal, valid checksum) and
+  /// decodes with decode() whatever it needs to read.
+  std::expected<void, JournalError> for_each_raw(
+      std::uint64_t from, std::uint64_t to, const std::function<bool(std::uint64_t seq, std::string_view bytes)>& fn);
+  /// One stored record, verified as read() verifies it.
+  std::expected<FramePtr, JournalError> decode(std::uint64_t seq, std::string_view bytes) {
+    return decode_record(keys::record(head_.session, seq), bytes);
+  }
+
   /// The full integrity scan: every record, seq continuity (records and, at
   /// level inputs, step digests), and the chain against the head.
   std::expected<VerifyReport, JournalError> verify();
