@@ -49,6 +49,8 @@
 #include "actors/features/indicators.hpp"
 #include "actors/model/ema_cross.hpp"
 #include "actors/runtime/assert.hpp"
+#include "actors/runtime/clock.hpp"
+#include "tests/bench/bench_support.hpp"
 #include "actors/runtime/config.hpp"
 #include "actors/runtime/prng.hpp"
 #include "sim/challenge_runner.hpp"
@@ -63,15 +65,7 @@ namespace {
 constexpr std::uint64_t kAttempts = 48;
 constexpr double kIssueBars = 10'000.0 * 30 * 1440;  // 432M
 
-double cpu_seconds(clockid_t clock) {
-  timespec ts{};
-  ::clock_gettime(clock, &ts);
-  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
-}
-
-double wall_seconds() {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
-}
+using bench::cpu_seconds;
 
 /// The embedded scenario, logs off, the environment ignored.
 const std::expected<Config, std::string>& scenario() {
@@ -126,7 +120,8 @@ struct Timing {
 /// work(k) for k in [0, n) on `threads` threads, each taking the next k.
 template <class F>
 Timing run_parallel(unsigned threads, std::size_t n, F&& work) {
-  const double cpu0 = cpu_seconds(CLOCK_PROCESS_CPUTIME_ID), wall0 = wall_seconds();
+  const double cpu0 = cpu_seconds(CLOCK_PROCESS_CPUTIME_ID);
+  const Stopwatch wall;
   std::atomic<std::size_t> next{0};
   auto worker = [&] {
     for (std::size_t k = next++; k < n; k = next++) work(k);
@@ -135,7 +130,7 @@ Timing run_parallel(unsigned threads, std::size_t n, F&& work) {
   for (unsigned t = 1; t < threads; ++t) pool.emplace_back(worker);
   worker();
   for (auto& t : pool) t.join();
-  return {wall_seconds() - wall0, cpu_seconds(CLOCK_PROCESS_CPUTIME_ID) - cpu0};
+  return {wall.elapsed_s(), cpu_seconds(CLOCK_PROCESS_CPUTIME_ID) - cpu0};
 }
 
 void set_rates(benchmark::State& state, double bars, unsigned threads, const Timing& t) {
@@ -157,9 +152,10 @@ void BM_ChallengeBatch(benchmark::State& state) {
   std::optional<ChallengeRun> run;
   Timing t;
   for (auto _ : state) {
-    const double cpu0 = cpu_seconds(CLOCK_PROCESS_CPUTIME_ID), wall0 = wall_seconds();
+    const double cpu0 = cpu_seconds(CLOCK_PROCESS_CPUTIME_ID);
+    const Stopwatch wall;
     auto r = run_batch(threads);
-    t = {wall_seconds() - wall0, cpu_seconds(CLOCK_PROCESS_CPUTIME_ID) - cpu0};
+    t = {wall.elapsed_s(), cpu_seconds(CLOCK_PROCESS_CPUTIME_ID) - cpu0};
     if (!r) {
       state.SkipWithError(r.error().c_str());
       return;

@@ -28,6 +28,7 @@
 #include <vector>
 
 #include "actors/runtime/assert.hpp"
+#include "tests/bench/bench_support.hpp"
 #include "actors/runtime/config.hpp"
 #include "actors/runtime/envelope.hpp"
 #include "actors/runtime/hash.hpp"
@@ -164,25 +165,7 @@ class FrameFeed {
   std::uint64_t next_seq_ = 1;
 };
 
-/// A fresh folder under the system temp folder, removed with everything in it.
-class TempDir {
- public:
-  explicit TempDir(const std::string& tag) {
-    std::string pattern = (std::filesystem::temp_directory_path() / ("verity-bench-" + tag + "-XXXXXX")).string();
-    VERITY_ASSERT(::mkdtemp(pattern.data()) != nullptr, "mkdtemp must create the benchmark folder");
-    path_ = pattern;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
+using bench::TempDir;
 
 ManifestInfo bench_manifest(std::uint64_t session, JournalLevel level) {
   ManifestInfo m;

@@ -14,15 +14,15 @@
 #include "actors/runtime/clock.hpp"
 #include "actors/runtime/config.hpp"
 #include "actors/runtime/rocksdb_store.hpp"
+#include "tests/bench/bench_support.hpp"
 #include "sim/sim_runner.hpp"
 
 namespace verity {
 namespace {
 
 void BM_RecoveryWithSnapshots(benchmark::State& state) {
-  std::string pattern = (std::filesystem::temp_directory_path() / "verity-bench-recovery-XXXXXX").string();
-  VERITY_ASSERT(::mkdtemp(pattern.data()) != nullptr, "mkdtemp must create the benchmark folder");
-  const std::string dir = pattern + "/journal";
+  const bench::TempDir scratch("recovery");
+  const std::string dir = scratch.path() + "/journal";
   Config config;
   config.log.level = "off";
   config.session.bars = 210'000;
@@ -51,7 +51,6 @@ void BM_RecoveryWithSnapshots(benchmark::State& state) {
     from = r->resumed_from_snapshot;
     total_s += watch.elapsed_s();
   }
-  std::filesystem::remove_all(pattern);
   state.counters["messages"] = static_cast<double>(messages);
   state.counters["snapshot_seq"] = static_cast<double>(from);
   state.counters["recovery_s"] = total_s / static_cast<double>(state.iterations());

@@ -13,6 +13,7 @@
 #include "actors/runtime/clock.hpp"
 #include "actors/runtime/config.hpp"
 #include "actors/runtime/rocksdb_store.hpp"
+#include "tests/bench/bench_support.hpp"
 #include "replay/replay.hpp"
 #include "sim/sim_runner.hpp"
 
@@ -20,9 +21,8 @@ namespace verity {
 namespace {
 
 void BM_RecordThenReplay(benchmark::State& state) {
-  std::string pattern = (std::filesystem::temp_directory_path() / "verity-bench-replay-XXXXXX").string();
-  VERITY_ASSERT(::mkdtemp(pattern.data()) != nullptr, "mkdtemp must create the benchmark folder");
-  const std::string dir = pattern + "/journal";
+  const bench::TempDir scratch("replay");
+  const std::string dir = scratch.path() + "/journal";
   Config config;
   config.log.level = "off";
   config.session.bars = 200'000;
@@ -56,7 +56,6 @@ void BM_RecordThenReplay(benchmark::State& state) {
     }
     replay_s += replay.elapsed_s();
   }
-  std::filesystem::remove_all(pattern);
   const double n = static_cast<double>(messages) * static_cast<double>(state.iterations());
   state.counters["messages"] = static_cast<double>(messages);
   state.counters["record_msgs_per_s"] = n / record_s;

@@ -14,6 +14,7 @@
 #include <string>
 
 #include "actors/runtime/assert.hpp"
+#include "tests/bench/bench_support.hpp"
 #include "actors/runtime/config.hpp"
 #include "actors/runtime/rocksdb_store.hpp"
 #include "sim/sim_runner.hpp"
@@ -23,36 +24,10 @@ namespace {
 
 constexpr std::int64_t kSimBars = 1'000'000;
 
-/// CPU seconds used so far by this thread or by the whole process (RocksDB's
-/// background flushes and compactions included). Never read by the engine.
-double cpu_seconds(clockid_t clock) {
-  timespec ts{};
-  ::clock_gettime(clock, &ts);
-  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
-}
-
-/// A fresh folder under the system temp folder, removed with everything in it.
-class SimDir {
- public:
-  SimDir() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "verity-bench-sim-XXXXXX").string();
-    VERITY_ASSERT(::mkdtemp(pattern.data()) != nullptr, "mkdtemp must create the benchmark folder");
-    path_ = pattern;
-  }
-  ~SimDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  SimDir(const SimDir&) = delete;
-  SimDir& operator=(const SimDir&) = delete;
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
+using bench::cpu_seconds;
 
 void BM_Sim(benchmark::State& state, JournalLevel level, Durability durability) {
-  SimDir dir;
+  bench::TempDir dir("sim");
   Config config;
   config.log.level = "off";
   config.session.bars = kSimBars;

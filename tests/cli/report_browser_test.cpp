@@ -13,6 +13,7 @@
 #include <regex>
 #include <sstream>
 
+#include "actors/runtime/clock.hpp"
 #include "sim/report.hpp"
 #include "tests/support/run_command.hpp"
 #include "tests/support/temp_dir.hpp"
@@ -170,10 +171,10 @@ Dump dump_dom(const std::string& browser, const std::string& html_path) {
                           " --disable-extensions --disable-sync --user-data-dir=" +
                           profile.sub("profile") + " --virtual-time-budget=5000 --dump-dom 'file://" + html_path +
                           "' >" + out + " 2>/dev/null </dev/null";
-  const auto t0 = std::chrono::steady_clock::now();
+  const Stopwatch watch;
   const int status = std::system(cmd.c_str());
   Dump d;
-  d.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  d.seconds = watch.elapsed_s();
   d.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   d.dom = slurp(out);
   return d;
