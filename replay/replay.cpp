@@ -215,31 +215,27 @@ std::expected<ReplayResult, std::string> replay_verify(JournalStore& store, std:
   auto setup = load_recorded(*reader);
   if (!setup) return std::unexpected(setup.error());
   r.warnings = setup->warnings;
-  Config* config = &setup->config;
-  std::shared_ptr<const ExecutionMetrics> metrics = setup->metrics;
+  const Config& config = setup->config;
 
   ManifestInfo m = recorded;
   m.level = JournalLevel::HASH;  // the replay keeps only its chain
   MemoryStore scratch;
   auto writer = JournalWriter::create(scratch, m, /*replace_existing=*/true);
   if (!writer) return std::unexpected(writer.error());
-  Session replay_session(**writer, Logger(Mode::REPLAY, session, parse_log_level(config->log.level).value()));
+  Session replay_session(**writer, Logger(Mode::REPLAY, session, parse_log_level(config.log.level).value()));
   std::deque<FramePtr> made;
   replay_session.set_observer([&made](const FramePtr& f) { made.push_back(f); });
 
   std::optional<std::string> failure;
   {
-    Graph graph(replay_session, *config, metrics.get());
+    Graph graph(replay_session, config, setup->metrics.get());
     Sequencer sequencer(replay_session, graph, **writer);
     if (options.snapshot_seq != 0) {
       // Start from the latest snapshot at or before the one asked for: the
       // actors' states, the chain and the counts after its step.
-      auto seqs = snapshot_seqs(store, session);
-      if (!seqs) return std::unexpected(seqs.error());
-      std::uint64_t pick = 0;
-      for (std::uint64_t s : *seqs) {
-        if (s <= options.snapshot_seq && s <= head.last_seq) pick = s;
-      }
+      auto latest = latest_snapshot_seq(store, session, std::min(options.snapshot_seq, head.last_seq));
+      if (!latest) return std::unexpected(latest.error());
+      const std::uint64_t pick = *latest;
       if (pick == 0) {
         return std::unexpected(name + " has no snapshot at or before seq " +
                                (options.snapshot_seq == UINT64_MAX ? std::string("the end")

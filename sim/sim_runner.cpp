@@ -63,13 +63,9 @@ std::expected<SimResult, std::string> run_sim(const Config& config, JournalStore
       // Resuming: start from the latest snapshot in the journal, if any, so
       // only the steps after it are run again and checked. The bars before
       // it are drawn and dropped (one bar is one step).
-      auto seqs = snapshot_seqs(store, m.session);
-      if (!seqs) return std::unexpected(seqs.error());
-      std::uint64_t pick = 0;
-      for (std::uint64_t s : *seqs) {
-        if (s <= (*writer)->resumed_at()) pick = s;
-      }
-      if (pick != 0) {
+      auto latest = latest_snapshot_seq(store, m.session, (*writer)->resumed_at());
+      if (!latest) return std::unexpected(latest.error());
+      if (const std::uint64_t pick = *latest; pick != 0) {
         auto snap = read_snapshot(store, m.session, pick);
         if (!snap) return std::unexpected(snap.error());
         if (auto ok = sequencer.restore(*snap); !ok) return std::unexpected(ok.error());

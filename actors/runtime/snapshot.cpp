@@ -60,4 +60,15 @@ std::expected<SnapshotInfo, std::string> read_snapshot(JournalStore& store, std:
   return s;
 }
 
+std::expected<std::uint64_t, std::string> latest_snapshot_seq(JournalStore& store, std::uint64_t session,
+                                                              std::uint64_t seq) {
+  auto seqs = snapshot_seqs(store, session);
+  if (!seqs) return std::unexpected(seqs.error());
+  std::uint64_t pick = 0;
+  for (std::uint64_t s : *seqs) {
+    if (s <= seq) pick = s;
+  }
+  return pick;
+}
+
 }  // namespace verity

@@ -73,6 +73,9 @@ class JournalStore;
 
 /// The seqs of a session's snapshots in `store`, ascending.
 std::expected<std::vector<std::uint64_t>, std::string> snapshot_seqs(JournalStore& store, std::uint64_t session);
+/// The seq of the session's latest snapshot at or before `seq`; 0 when none.
+std::expected<std::uint64_t, std::string> latest_snapshot_seq(JournalStore& store, std::uint64_t session,
+                                                              std::uint64_t seq);
 /// One snapshot, verified (seal, session, seq); errors name it.
 std::expected<SnapshotInfo, std::string> read_snapshot(JournalStore& store, std::uint64_t session, std::uint64_t seq);
 
