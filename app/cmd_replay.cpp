@@ -10,6 +10,7 @@
 #include "actors/runtime/rocksdb_store.hpp"
 #include "app/commands.hpp"
 #include "replay/replay.hpp"
+#include "models/session_models.hpp"
 #include "replay/what_if.hpp"
 
 namespace verity::app {
@@ -26,20 +27,21 @@ struct ReplayArgs {
   std::string actors, kinds;  // --step filters
   std::string from_snapshot;  // "latest" or a seq
   bool what_if = false;
-  std::string config_path, model, report_dir;
+  std::string config_path, report_dir, registry;
+  std::vector<std::string> models;  // --model NAME@VERSION, repeatable
 };
 
 int run_what_if(const ReplayArgs& a, JournalStore& store, std::uint64_t session) {
-  if (!a.model.empty()) {
-    std::fprintf(stderr, "verity replay: --model %s: there is no model registry yet (it comes with the models "
-                 "issue); use --config\n", a.model.c_str());
+  if (a.config_path.empty() && a.models.empty()) {
+    std::fprintf(stderr, "verity replay: --what-if needs --config FILE (the keys to change) or --model NAME@VERSION\n");
     return kExitError;
   }
-  if (a.config_path.empty()) {
-    std::fprintf(stderr, "verity replay: --what-if needs --config FILE: the keys to change\n");
+  auto pins = parse_model_pins(a.models);
+  if (!pins) {
+    std::fprintf(stderr, "verity replay: %s\n", pins.error().c_str());
     return kExitError;
   }
-  auto r = replay_what_if(store, session, a.config_path);
+  auto r = replay_what_if(store, session, a.config_path, *pins, a.registry);
   if (!r) {
     std::fprintf(stderr, "verity replay: %s\n", r.error().c_str());
     return kExitError;
@@ -90,6 +92,7 @@ int run_replay(const ReplayArgs& a) {
   }
   if (a.what_if) return run_what_if(a, **store, *session);
   ReplayOptions options;
+  options.registry_dir = a.registry;
   // One filter type for --step and `verity journal cat`: the same names, the same errors.
   auto filter = make_filter({a.from_seq, a.to_seq, a.until, a.actors, a.kinds});
   if (!filter) {
@@ -170,7 +173,10 @@ void add_replay(CLI::App& app, std::function<int()>& run) {
                 "re-run the journaled inputs under --config and report what changes against the recorded config");
   cmd->add_option("--config", args->config_path, "what-if: TOML whose keys replace the recorded config's")
       ->check(CLI::ExistingFile);
-  cmd->add_option("--model", args->model, "what-if: another model version (needs the model registry)");
+  cmd->add_option("--model", args->models,
+                  "what-if: run another registry version of one of the session's models, NAME@VERSION (repeatable)");
+  cmd->add_option("--registry", args->registry,
+                  "model registry the session's models load from (default: model.registry, verity-data/models)");
   cmd->add_option("--report", args->report_dir, "what-if: folder for whatif.json (curves included)");
   cmd->callback([&run, args] { run = [args] { return run_replay(*args); }; });
 }

@@ -15,6 +15,8 @@ packages=(
   libcaf-dev capnproto libcapnp-dev librocksdb-dev libxxhash-dev
   # logs, CLI, config, JSON, zip archives (market data)
   libspdlog-dev libfmt-dev libcli11-dev libtomlplusplus-dev nlohmann-json3-dev libzip-dev zlib1g-dev
+  # models: LibTorch trains them (the verity_torch module)
+  libtorch-dev libgflags-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev librapidcheck-dev libbenchmark-dev
   # the challenge report's browser test (tests/cli/report_browser_test.cpp)

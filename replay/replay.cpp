@@ -1,5 +1,7 @@
 #include "replay/replay.hpp"
 
+#include "models/session_models.hpp"
+
 #include <capnp/dynamic.h>
 #include <capnp/schema.h>
 #include <nlohmann/json.hpp>
@@ -110,7 +112,9 @@ std::expected<std::uint64_t, std::string> pick_session(JournalStore& store, cons
                          " in " + store.describe() + ": " + all + "; name one with --session");
 }
 
-std::expected<RecordedSession, std::string> load_recorded(JournalReader& reader, const std::string& override_path) {
+std::expected<RecordedSession, std::string> load_recorded(JournalReader& reader, const std::string& override_path,
+                                                          const std::string& registry_dir,
+                                                          const std::map<std::string, std::string>& model_pins) {
   const ManifestInfo& recorded = reader.manifest();
   const HeadInfo& head = reader.head();
   RecordedSession out;
@@ -123,14 +127,6 @@ std::expected<RecordedSession, std::string> load_recorded(JournalReader& reader,
     out.warnings.push_back("recorded by build " + recorded.build_id + ", replayed by build " +
                            std::string(VERITY_BUILD_ID) + ": a divergence may come from a code change");
   }
-  if (!recorded.models.empty()) {
-    // A session that ran models needs them, by hash, to be replayed: this
-    // build has no model registry to load them from, and a replay without
-    // them would diverge for that reason alone.
-    return std::unexpected(name + " ran model " + recorded.models.front().name + " " +
-                           recorded.models.front().version + " (hash " + recorded.models.front().file_hash.hex() +
-                           "), and this build has no model registry to load it from");
-  }
   if (!head.closed) {
     out.warnings.push_back("the session did not close (it was interrupted): replaying the " +
                            std::to_string(head.last_seq) + " messages of its committed steps");
@@ -139,6 +135,12 @@ std::expected<RecordedSession, std::string> load_recorded(JournalReader& reader,
   if (!config) return std::unexpected(config.error());
   config->log.level = "warn";
   out.config = std::move(*config);
+  // The models it ran, by recorded hash: a replay with other weights would
+  // diverge for that reason alone, so a mismatch is an error, not a warning.
+  if (!registry_dir.empty()) out.config.model.registry = registry_dir;
+  auto models = load_recorded_models(out.config.model.registry, recorded.models, model_pins);
+  if (!models) return std::unexpected(name + ": " + models.error());
+  out.models = std::move(*models);
   // The execution metrics the venue drew from: the version the manifest names, with its hash.
   for (const DataSourceInfo& d : recorded.data_sources) {
     if (!d.name.starts_with("execution-metrics:")) continue;
@@ -174,7 +176,7 @@ std::expected<InputsRun, std::string> run_inputs(JournalReader& reader, const Re
   });
   std::optional<std::string> failure;
   {
-    Graph graph(session, config, recorded.metrics.get());
+    Graph graph(session, config, recorded.metrics.get(), recorded.models.get());
     Sequencer sequencer(session, graph, **writer);
     auto walked = reader.for_each(1, reader.head().last_seq, [&](const FramePtr& rec) {
       if (rec->source() != ActorId::EXTERNAL) return true;
@@ -212,7 +214,7 @@ std::expected<ReplayResult, std::string> replay_verify(JournalStore& store, std:
                            ": its outputs are not stored, so they cannot be compared; record at level full "
                            "(verity sim --level full) to verify message by message");
   }
-  auto setup = load_recorded(*reader);
+  auto setup = load_recorded(*reader, "", options.registry_dir);
   if (!setup) return std::unexpected(setup.error());
   r.warnings = setup->warnings;
   const Config& config = setup->config;
@@ -228,7 +230,7 @@ std::expected<ReplayResult, std::string> replay_verify(JournalStore& store, std:
 
   std::optional<std::string> failure;
   {
-    Graph graph(replay_session, config, setup->metrics.get());
+    Graph graph(replay_session, config, setup->metrics.get(), setup->models.get());
     Sequencer sequencer(replay_session, graph, **writer);
     if (options.snapshot_seq != 0) {
       // Start from the latest snapshot at or before the one asked for: the

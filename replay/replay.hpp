@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <expected>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -66,13 +67,20 @@ class JournalReader;
 /// What a replay needs from a recorded session: its manifest and head, the
 /// config it ran with (plus the keys of `override_path`, for a what-if), and
 /// the execution metrics it named, checked against their recorded hash.
+struct SessionModels;
 struct RecordedSession {
   std::uint64_t session = 0;
   Config config;
   std::shared_ptr<const ExecutionMetrics> metrics;  // null when the manifest names none
+  std::shared_ptr<const SessionModels> models;      // the recorded models, by hash; null when none ran
   std::vector<std::string> warnings;
 };
-std::expected<RecordedSession, std::string> load_recorded(JournalReader& reader, const std::string& override_path = "");
+/// Models come from `registry_dir` ("": the config's model.registry), each
+/// checked against the hash the manifest recorded; `model_pins` (name ->
+/// version) replace some of them, for a what-if.
+std::expected<RecordedSession, std::string> load_recorded(JournalReader& reader, const std::string& override_path = "",
+                                                          const std::string& registry_dir = "",
+                                                          const std::map<std::string, std::string>& model_pins = {});
 
 /// Runs the graph with `config` over the session's journaled inputs, in seq
 /// order, until they end or risk asks to stop; `observer` sees every message
@@ -101,6 +109,8 @@ struct ReplayOptions {
   /// Start from the latest snapshot at or before this seq (UINT64_MAX: the
   /// latest of all) instead of the first input; 0: from the start.
   std::uint64_t snapshot_seq = 0;
+  /// The model registry the session's models load from ("": model.registry).
+  std::string registry_dir;
   /// Sees each replayed message with seq >= from_seq, after it is compared.
   std::function<void(const Frame& replayed)> on_message;
 };

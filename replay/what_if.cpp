@@ -100,21 +100,24 @@ std::vector<std::string> changed_keys(const Config& a, const Config& b) {
 }  // namespace
 
 std::expected<WhatIfResult, std::string> replay_what_if(JournalStore& store, std::uint64_t session,
-                                                        const std::string& override_path) {
+                                                        const std::string& override_path,
+                                                        const std::map<std::string, std::string>& model_pins,
+                                                        const std::string& registry_dir) {
   auto reader = JournalReader::open(store, session);
   if (!reader) return std::unexpected(reader.error());
   if (reader->manifest().level == JournalLevel::HASH) {
     return std::unexpected("session " + session_hex(session) +
                            " was recorded at level hash: its inputs are not stored; record at level inputs or full");
   }
-  auto base = load_recorded(*reader);
+  auto base = load_recorded(*reader, "", registry_dir);
   if (!base) return std::unexpected(base.error());
-  auto variant = load_recorded(*reader, override_path);
+  auto variant = load_recorded(*reader, override_path, registry_dir, model_pins);
   if (!variant) return std::unexpected(variant.error());
   WhatIfResult r;
   r.session = session;
   r.warnings = base->warnings;
   r.changed_keys = changed_keys(base->config, variant->config);
+  for (const auto& [name, version] : model_pins) r.changed_keys.push_back("model " + name + ": -> " + version);
   if (r.changed_keys.empty()) r.warnings.push_back(override_path + " changes no key of the recorded config");
 
   RunLog logs[2];

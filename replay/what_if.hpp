@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <expected>
 #include <optional>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -40,8 +41,12 @@ struct WhatIfResult {
 };
 
 /// `override_path`: a TOML file whose keys replace the recorded config's.
+/// `model_pins` (name -> version) run other registry versions of the
+/// session's models, from `registry_dir` ("": model.registry).
 std::expected<WhatIfResult, std::string> replay_what_if(JournalStore& store, std::uint64_t session,
-                                                        const std::string& override_path);
+                                                        const std::string& override_path,
+                                                        const std::map<std::string, std::string>& model_pins = {},
+                                                        const std::string& registry_dir = "");
 
 /// The result as JSON: `full` for the report file (every signal, decision
 /// and trade listed, both equity curves and their delta), else the summary

@@ -20,6 +20,8 @@ enum Direction {
   down @2;
 }
 
+# One model's view of one symbol at one scan: a member network (`model` is
+# its registry name) or the ensemble (`model` "ensemble", `version` empty).
 struct Prediction {
   symbol @0 :Text;
   timeNs @1 :Int64;
@@ -28,6 +30,13 @@ struct Prediction {
   direction @4 :Direction;
   probability @5 :Float64;   # calibrated probability of `direction`
   horizonNs @6 :Int64;
+  probabilityUp @7 :Float64; # calibrated probability of up
+  rawProbabilityUp @8 :Float64;  # before calibration (members)
+  close @9 :Float64;         # the close at timeNs, which the label compares with
+  embedding @10 :List(Float32);  # what the member's head read: online learning trains on it
+  pattern @11 :Text;         # models/confidence.hpp pattern_key (ensemble)
+  confidence @12 :Float64;   # after the conservative bias (ensemble)
+  tier @13 :Tier;            # in force after hysteresis (ensemble)
 }
 
 enum Tier {

@@ -1,5 +1,7 @@
 #include "sim/session_inputs.hpp"
 
+#include "models/session_models.hpp"
+
 #include <set>
 
 #include "actors/execution/execution_metrics.hpp"
@@ -135,6 +137,11 @@ std::expected<SessionInputs, std::string> make_session_inputs(const Config& conf
   if (!metrics) return std::unexpected(metrics.error());
   in->data_sources.push_back({"execution-metrics:" + metrics->version, hash128(to_json_text(*metrics))});
   in->metrics = std::make_shared<const ExecutionMetrics>(std::move(*metrics));
+  auto models = load_session_models(config);
+  if (!models) return std::unexpected(models.error());
+  in->models = std::move(*models);
+  if (in->models)
+    for (const auto& m : in->models->models) in->data_sources.push_back({"model:" + m.name + "@" + m.version, m.file_hash});
   return in;
 }
 

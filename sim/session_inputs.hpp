@@ -18,9 +18,12 @@ namespace verity {
 
 struct ExecutionMetrics;
 
+struct SessionModels;
+
 struct SessionInputs {
   std::unique_ptr<BarSource> bars;
   std::shared_ptr<const ExecutionMetrics> metrics;  // the version execution.metrics names
+  std::shared_ptr<const SessionModels> models;      // the registry models model.strategy needs; null for the baseline
   std::vector<DataSourceInfo> data_sources;
 };
 
@@ -29,7 +32,9 @@ struct SessionInputs {
 /// session.timeframe in [session.from, session.to) from the store in
 /// data.dir, merged by close time; a missing series is an error naming it.
 /// Either way the execution metrics version named by execution.metrics is
-/// loaded and listed as a data source.
+/// loaded and listed as a data source, and so is each registry model the
+/// strategy needs (name@version with its file hash): a model is data the
+/// session reads, so it is part of the session id.
 std::expected<SessionInputs, std::string> make_session_inputs(const Config& config, const PrngStreams& streams);
 
 /// "BTCUSDT, ETHUSDT" -> {"BTCUSDT", "ETHUSDT"}: trimmed, empty items refused.

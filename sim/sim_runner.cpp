@@ -1,5 +1,7 @@
 #include "sim/sim_runner.hpp"
 
+#include "models/session_models.hpp"
+
 #include <nlohmann/json.hpp>
 
 #include <optional>
@@ -32,6 +34,7 @@ std::expected<SimResult, std::string> run_sim(const Config& config, JournalStore
   auto inputs = make_session_inputs(config, streams);
   if (!inputs) return std::unexpected(inputs.error());
   m.data_sources = inputs->data_sources;
+  if (inputs->models) m.models = inputs->models->versions();
   if (has_bar_stress(config.stress)) {
     const std::int64_t interval_s = config.session.source == "store"
                                         ? timeframe_ns(*parse_timeframe(config.session.timeframe)) / 1'000'000'000
@@ -56,7 +59,7 @@ std::expected<SimResult, std::string> run_sim(const Config& config, JournalStore
 
   SimResult r;
   {
-    Graph graph(session, config, inputs->metrics.get());
+    Graph graph(session, config, inputs->metrics.get(), inputs->models.get());
     Sequencer sequencer(session, graph, **writer);
     sequencer.set_snapshot_every(static_cast<std::uint64_t>(config.journal.snapshot_every));
     if ((*writer)->resumed_at() > 0) {

@@ -119,6 +119,111 @@ const std::vector<Key>& key_table() {
        at([](Config& c) -> auto& { return c.strategy.target_atr; })},
       {"strategy.confidence", Type::real, 0, 1, {}, "confidence the baseline attaches to its signals",
        at([](Config& c) -> auto& { return c.strategy.confidence; })},
+      {"model.strategy", Type::choice, 0, 0, {"baseline", "ensemble", "lstm", "transformer", "logistic"},
+       "what turns features into signals: the EMA-cross baseline, or registry models",
+       at([](Config& c) -> auto& { return c.model.strategy; })},
+      {"model.registry", Type::text, 0, 0, {}, "folder of the model registry (verity models)",
+       at([](Config& c) -> auto& { return c.model.registry; })},
+      {"model.lstm_version", Type::text, 0, 0, {}, "LSTM version per coin: promoted, or a version such as 1.2.0",
+       at([](Config& c) -> auto& { return c.model.lstm_version; })},
+      {"model.transformer_version", Type::text, 0, 0, {}, "Transformer version: promoted, or a version",
+       at([](Config& c) -> auto& { return c.model.transformer_version; })},
+      {"model.logistic_version", Type::text, 0, 0, {}, "logistic baseline version per coin: promoted, or a version",
+       at([](Config& c) -> auto& { return c.model.logistic_version; })},
+      {"model.lstm_weight", Type::real, 0, 1, {}, "ensemble weight of the LSTM",
+       at([](Config& c) -> auto& { return c.model.lstm_weight; })},
+      {"model.transformer_weight", Type::real, 0, 1, {}, "ensemble weight of the Transformer",
+       at([](Config& c) -> auto& { return c.model.transformer_weight; })},
+      {"model.logistic_weight", Type::real, 0, 1, {}, "ensemble weight of the logistic baseline",
+       at([](Config& c) -> auto& { return c.model.logistic_weight; })},
+      {"model.calibration", Type::choice, 0, 0, {"isotonic", "platt", "none"}, "calibration applied to each model's probability",
+       at([](Config& c) -> auto& { return c.model.calibration; })},
+      {"model.conservative_bias_pct", Type::real, 0, 50, {}, "points taken off every calibrated confidence",
+       at([](Config& c) -> auto& { return c.model.conservative_bias_pct; })},
+      {"model.min_confidence", Type::real, 0.5, 1, {}, "confidence a signal needs: where the low tier starts",
+       at([](Config& c) -> auto& { return c.model.min_confidence; })},
+      {"model.tier_medium", Type::real, 0.5, 1, {}, "confidence of the medium tier",
+       at([](Config& c) -> auto& { return c.model.tier_medium; })},
+      {"model.tier_high", Type::real, 0.5, 1, {}, "confidence of the high tier",
+       at([](Config& c) -> auto& { return c.model.tier_high; })},
+      {"model.upgrade_scans", Type::integer, 1, 100, {}, "consecutive scans at a higher tier before it applies",
+       at([](Config& c) -> auto& { return c.model.upgrade_scans; })},
+      {"model.pattern_floor", Type::integer, 0, 1e9, {}, "labeled outcomes a pattern needs before it may signal",
+       at([](Config& c) -> auto& { return c.model.pattern_floor; })},
+      {"learning.enabled", Type::boolean, 0, 0, {}, "online SGD of the model heads from labeled outcomes",
+       at([](Config& c) -> auto& { return c.learning.enabled; })},
+      {"learning.learning_rate", Type::real, 1e-9, 10, {}, "online SGD base learning rate",
+       at([](Config& c) -> auto& { return c.learning.learning_rate; })},
+      {"learning.replay_capacity", Type::integer, 1, 1e7, {}, "experience replay buffer size, outcomes",
+       at([](Config& c) -> auto& { return c.learning.replay_capacity; })},
+      {"learning.replay_batch", Type::integer, 0, 1e5, {}, "replayed outcomes per update",
+       at([](Config& c) -> auto& { return c.learning.replay_batch; })},
+      {"learning.update_every", Type::integer, 1, 1e6, {}, "labeled outcomes between head updates",
+       at([](Config& c) -> auto& { return c.learning.update_every; })},
+      {"learning.drift_window", Type::integer, 10, 1e7, {}, "live values per feature the drift test reads",
+       at([](Config& c) -> auto& { return c.learning.drift_window; })},
+      {"learning.drift_check_every", Type::integer, 1, 1e7, {}, "bars between drift tests",
+       at([](Config& c) -> auto& { return c.learning.drift_check_every; })},
+      {"learning.drift_alpha", Type::real, 1e-9, 0.5, {}, "significance level of the KS drift test",
+       at([](Config& c) -> auto& { return c.learning.drift_alpha; })},
+      {"learning.retrain_window", Type::integer, 10, 1e7, {}, "outcomes behind the retraining triggers",
+       at([](Config& c) -> auto& { return c.learning.retrain_window; })},
+      {"learning.accuracy_drop_pts", Type::real, 0, 100, {}, "accuracy decay below validation that triggers retraining, points",
+       at([](Config& c) -> auto& { return c.learning.accuracy_drop_pts; })},
+      {"learning.max_calibration_error", Type::real, 0, 1, {}, "calibration error that triggers retraining",
+       at([](Config& c) -> auto& { return c.learning.max_calibration_error; })},
+      {"train.models", Type::text, 0, 0, {}, "networks verity train fits: comma-separated logistic, lstm, transformer",
+       at([](Config& c) -> auto& { return c.train.models; })},
+      {"train.features", Type::text, 0, 0, {}, "feature set 2 columns the networks read, comma-separated",
+       at([](Config& c) -> auto& { return c.train.features; })},
+      {"train.mode", Type::choice, 0, 0, {"expanding", "rolling"}, "walk-forward: train windows keep their start, or their length",
+       at([](Config& c) -> auto& { return c.train.mode; })},
+      {"train.train_days", Type::real, 0.1, 10000, {}, "first training window, days",
+       at([](Config& c) -> auto& { return c.train.train_days; })},
+      {"train.validation_days", Type::real, 0.01, 10000, {}, "validation window (early stopping, calibration), days",
+       at([](Config& c) -> auto& { return c.train.validation_days; })},
+      {"train.test_days", Type::real, 0.01, 10000, {}, "test window, days",
+       at([](Config& c) -> auto& { return c.train.test_days; })},
+      {"train.step_days", Type::real, 0, 10000, {}, "how far each fold moves on, days; 0: the test length",
+       at([](Config& c) -> auto& { return c.train.step_days; })},
+      {"train.embargo_min", Type::integer, 0, 1e7, {}, "unused gap after training and after validation, minutes",
+       at([](Config& c) -> auto& { return c.train.embargo_min; })},
+      {"train.max_folds", Type::integer, 0, 1000, {}, "walk-forward folds to run, the latest; 0: all",
+       at([](Config& c) -> auto& { return c.train.max_folds; })},
+      {"train.horizon_min", Type::integer, 1, 10000, {}, "label horizon: up or down this many minutes ahead",
+       at([](Config& c) -> auto& { return c.train.horizon_min; })},
+      {"train.window", Type::integer, 1, 4096, {}, "rows the LSTM and Transformer read",
+       at([](Config& c) -> auto& { return c.train.window; })},
+      {"train.stride", Type::integer, 1, 10000, {}, "bars between training samples",
+       at([](Config& c) -> auto& { return c.train.stride; })},
+      {"train.epochs", Type::integer, 1, 10000, {}, "most epochs per network",
+       at([](Config& c) -> auto& { return c.train.epochs; })},
+      {"train.patience", Type::integer, 1, 10000, {}, "early stopping: epochs without a better validation loss",
+       at([](Config& c) -> auto& { return c.train.patience; })},
+      {"train.batch", Type::integer, 1, 1e6, {}, "minibatch size",
+       at([](Config& c) -> auto& { return c.train.batch; })},
+      {"train.learning_rate", Type::real, 1e-9, 10, {}, "Adam learning rate",
+       at([](Config& c) -> auto& { return c.train.learning_rate; })},
+      {"train.lstm_hidden", Type::integer, 1, 4096, {}, "LSTM hidden units",
+       at([](Config& c) -> auto& { return c.train.lstm_hidden; })},
+      {"train.transformer_width", Type::integer, 1, 1024, {}, "Transformer model width (d_model)",
+       at([](Config& c) -> auto& { return c.train.transformer_width; })},
+      {"train.transformer_heads", Type::integer, 1, 64, {}, "attention heads; must divide the width",
+       at([](Config& c) -> auto& { return c.train.transformer_heads; })},
+      {"train.transformer_layers", Type::integer, 1, 8, {}, "encoder layers",
+       at([](Config& c) -> auto& { return c.train.transformer_layers; })},
+      {"train.transformer_ff", Type::integer, 1, 4096, {}, "feed-forward width",
+       at([](Config& c) -> auto& { return c.train.transformer_ff; })},
+      {"train.output", Type::text, 0, 0, {}, "folder of training reports and checkpoints",
+       at([](Config& c) -> auto& { return c.train.output; })},
+      {"train.register_models", Type::boolean, 0, 0, {}, "add the final models to model.registry as candidates",
+       at([](Config& c) -> auto& { return c.train.register_models; })},
+      {"train.gate_min_accuracy", Type::real, 0, 1, {}, "promotion gate: test accuracy per coin at least",
+       at([](Config& c) -> auto& { return c.train.gate_min_accuracy; })},
+      {"train.gate_max_calibration_mae", Type::real, 0, 1, {}, "promotion gate: calibration error (ECE) at most",
+       at([](Config& c) -> auto& { return c.train.gate_max_calibration_mae; })},
+      {"train.gate_leakage_test", Type::boolean, 0, 0, {}, "promotion gate: the leakage test must pass",
+       at([](Config& c) -> auto& { return c.train.gate_leakage_test; })},
       {"risk.kill_switch", Type::boolean, 0, 0, {}, "start with the kill switch on: nothing is approved",
        at([](Config& c) -> auto& { return c.risk.kill_switch; })},
       {"risk.risk_per_trade_pct", Type::real, 0.01, 10, {}, "equity risked between entry and stop, percent",
@@ -441,7 +546,7 @@ std::expected<void, std::string> apply_toml(Config& c, const std::string& path,
     if (!table) {
       return std::unexpected("config: " + path + " line " + std::to_string(node.source().begin.line) + ": '" + sec +
                              "' must be a [section]; sections are session, journal, data, market, features, strategy, "
-                             "risk, ftmo, challenge, stress, execution, portfolio, log");
+                             "model, learning, train, risk, ftmo, challenge, stress, execution, portfolio, log");
     }
     for (auto&& [name, value] : *table) {
       const std::string full = sec + "." + std::string(name.str());
@@ -496,6 +601,21 @@ std::expected<void, std::string> validate(const Config& c) {
     return std::unexpected("config: ftmo.phases is " + std::to_string(c.ftmo.phases) +
                            " but FTMO 1-Step has one phase; expected 1 with ftmo.variant \"1step\"");
   }
+  if (!(c.model.min_confidence <= c.model.tier_medium && c.model.tier_medium <= c.model.tier_high)) {
+    return std::unexpected("config: model.min_confidence (" + format_real(c.model.min_confidence) + "), model.tier_medium (" +
+                           format_real(c.model.tier_medium) + ") and model.tier_high (" + format_real(c.model.tier_high) +
+                           ") must not decrease");
+  }
+  if (c.train.transformer_width % c.train.transformer_heads != 0) {
+    return std::unexpected("config: train.transformer_heads (" + std::to_string(c.train.transformer_heads) +
+                           ") must divide train.transformer_width (" + std::to_string(c.train.transformer_width) + ")");
+  }
+  for (std::string_view m : split_list(c.train.models)) {
+    if (m != "logistic" && m != "lstm" && m != "transformer") {
+      return std::unexpected("config: train.models names '" + std::string(m) +
+                             "'; expected a comma-separated list of logistic, lstm, transformer");
+    }
+  }
   for (std::string_view check : split_list(c.stress.checks)) {
     if (check != "guardrail" && check != "reconcile" && check != "no_crash") {
       return std::unexpected("config: stress.checks names '" + std::string(check) +
@@ -522,7 +642,8 @@ std::vector<std::string_view> split_list(std::string_view text) {
 }
 
 bool is_storage_key(std::string_view path) {
-  return path.starts_with("journal.") || path.starts_with("log.") || path == "data.dir";
+  return path.starts_with("journal.") || path.starts_with("log.") || path == "data.dir" || path == "model.registry" ||
+         path.starts_with("train.");
 }
 
 std::string Config::canonical() const {

@@ -81,6 +81,76 @@ struct StrategyConfig {
   double confidence = 0.55;
 };
 
+/// Which strategy the model actor runs and how model outputs become signals
+/// (docs/MODELS.md). "baseline" is the EMA cross; the others load models
+/// from the registry: the promoted version of each, unless a version is
+/// pinned. The session manifest records every model's version and file hash.
+struct ModelConfig {
+  std::string strategy = "baseline";         // baseline | ensemble | lstm | transformer | logistic
+  std::string registry = "verity-data/models";
+  std::string lstm_version = "promoted";     // or a version such as "1.2.0"
+  std::string transformer_version = "promoted";
+  std::string logistic_version = "promoted";
+  double lstm_weight = 0.5;                  // ensemble weights, renormalised over the members loaded
+  double transformer_weight = 0.5;
+  double logistic_weight = 0.0;
+  std::string calibration = "isotonic";      // isotonic | platt | none
+  double conservative_bias_pct = 5.0;        // taken off every calibrated confidence
+  double min_confidence = 0.55;              // below it no signal (the low tier starts here)
+  double tier_medium = 0.62;
+  double tier_high = 0.70;
+  std::int64_t upgrade_scans = 2;            // consecutive scans at a higher tier before it applies
+  std::int64_t pattern_floor = 30;           // outcomes a pattern needs before it may signal
+};
+
+/// Online learning, drift and retraining triggers (the learning actor).
+struct LearningConfig {
+  bool enabled = true;                       // online SGD of the heads (model strategies only)
+  double learning_rate = 0.01;
+  std::int64_t replay_capacity = 4096;
+  std::int64_t replay_batch = 32;
+  std::int64_t update_every = 16;            // labeled outcomes between updates
+  std::int64_t drift_window = 1440;          // live rows per column the KS test reads
+  std::int64_t drift_check_every = 240;
+  double drift_alpha = 0.01;
+  std::int64_t retrain_window = 500;         // outcomes behind the rolling accuracy and calibration
+  double accuracy_drop_pts = 5.0;
+  double max_calibration_error = 0.05;
+};
+
+/// `verity train`: walk-forward training and evaluation (docs/MODELS.md).
+/// Never part of a session: these keys are left out of the session hash.
+struct TrainConfig {
+  std::string models = "logistic,lstm,transformer";
+  std::string features = "log_return,rsi,bb_pct_b,volatility,momentum,volume_z,vol_percentile,vol_regime,"
+                         "session_tokyo,session_london,session_new_york,hour_utc,day_of_week,rsi_15m,"
+                         "ema_slope_15m,rsi_1h,ema_slope_1h";
+  std::string mode = "expanding";            // expanding | rolling
+  double train_days = 10.0;
+  double validation_days = 2.0;
+  double test_days = 2.0;
+  double step_days = 0.0;                    // 0: the test length
+  std::int64_t embargo_min = 75;             // gap between splits: at least horizon + window
+  std::int64_t max_folds = 2;                // the latest folds only; 0: all
+  std::int64_t horizon_min = 15;
+  std::int64_t window = 60;                  // rows the sequence models read
+  std::int64_t stride = 10;                  // bars between training samples
+  std::int64_t epochs = 6;
+  std::int64_t patience = 2;
+  std::int64_t batch = 256;
+  double learning_rate = 0.002;
+  std::int64_t lstm_hidden = 64;
+  std::int64_t transformer_width = 32;
+  std::int64_t transformer_heads = 4;
+  std::int64_t transformer_layers = 1;
+  std::int64_t transformer_ff = 64;
+  std::string output = "verity-data/train";
+  bool register_models = true;               // add the final models to model.registry
+  double gate_min_accuracy = 0.68;           // promotion gates, evaluated at registration
+  double gate_max_calibration_mae = 0.05;
+  bool gate_leakage_test = true;
+};
+
 /// Pre-trade risk beyond the FTMO limits (DESIGN.md, "risk").
 struct RiskConfig {
   bool kill_switch = false;
@@ -184,6 +254,9 @@ struct Config {
   MarketConfig market;
   FeaturesConfig features;
   StrategyConfig strategy;
+  ModelConfig model;
+  LearningConfig learning;
+  TrainConfig train;
   RiskConfig risk;
   FtmoConfig ftmo;
   ChallengeConfig challenge;
@@ -223,7 +296,9 @@ std::map<std::string, std::string> verity_environment();
 /// "a, b,,c " -> {"a", "b", "c"}: trimmed, empty items skipped.
 std::vector<std::string_view> split_list(std::string_view text);
 
-/// True for keys that only say where and how much is stored or logged.
+/// True for keys that cannot change a session's outcome: where and how much
+/// is stored or logged, where the model registry is (the manifest records
+/// each model's version and file hash instead), and `verity train`'s own.
 bool is_storage_key(std::string_view path);
 
 /// A Markdown table of every key: name, type, default, range, meaning.

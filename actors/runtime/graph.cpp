@@ -20,17 +20,19 @@ struct Graph::System {
       dynamic_cast<caf::scheduler::test_coordinator&>(system.scheduler());
 };
 
-Graph::Graph(Session& session, const Config& config, const ExecutionMetrics* metrics)
+Graph::Graph(Session& session, const Config& config, const ExecutionMetrics* metrics, const SessionModels* models)
     : snapshots_(std::make_unique<SnapshotRegistry>()), system_(std::make_unique<System>()) {
   wiring_.snapshots = snapshots_.get();
   wiring_.session = &session;
   wiring_.config = &config;
   wiring_.metrics = metrics;
+  wiring_.models = models;
   auto& sys = system_->system;
   const Wiring* w = &wiring_;
   // Spawned downstream first; handles are read only when messages flow.
   wiring_.notify = spawn_notify(sys, w);
   wiring_.portfolio = spawn_portfolio(sys, w);
+  wiring_.learning = spawn_learning(sys, w);
   wiring_.execution = spawn_execution(sys, w);
   wiring_.risk = spawn_risk(sys, w);
   wiring_.model = spawn_model(sys, w);
@@ -47,6 +49,7 @@ Graph::~Graph() {
   stop(wiring_.risk);
   stop(wiring_.execution);
   stop(wiring_.portfolio);
+  stop(wiring_.learning);
   stop(wiring_.notify);
   run_until_idle();
   wiring_ = Wiring{};

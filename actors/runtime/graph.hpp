@@ -24,7 +24,9 @@ struct DeterministicConfig : caf::actor_system_config {
 class Graph {
  public:
   /// `metrics`: the execution metrics the session loaded (null: fixed costs).
-  Graph(Session& session, const Config& config, const ExecutionMetrics* metrics = nullptr);
+  /// `models`: the registry models the strategy runs (null: the baseline).
+  Graph(Session& session, const Config& config, const ExecutionMetrics* metrics = nullptr,
+        const SessionModels* models = nullptr);
   ~Graph();
   Graph(const Graph&) = delete;
   Graph& operator=(const Graph&) = delete;

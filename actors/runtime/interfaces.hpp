@@ -32,8 +32,12 @@ using takes = caf::reacts_to<Msg<T>>;
 using feed_actor = caf::typed_actor<takes<schema::Bar>>;
 /// Streaming indicators per symbol; one feature vector per bar.
 using features_actor = caf::typed_actor<takes<schema::Bar>>;
-/// Turns feature vectors into signals (the rule-based baseline for now).
-using model_actor = caf::typed_actor<takes<schema::FeatureVector>>;
+/// Turns feature vectors into predictions and signals (the rule-based
+/// baseline, or registry models); applies online learning's head updates.
+using model_actor = caf::typed_actor<takes<schema::FeatureVector>, takes<schema::ModelUpdate>>;
+/// Labels predictions when their horizon elapses, trains the heads online,
+/// tests features for drift and evaluates the retraining triggers.
+using learning_actor = caf::typed_actor<takes<schema::FeatureVector>, takes<schema::Prediction>>;
 /// Sizes and approves or rejects signals; follows the account; obeys commands.
 using risk_actor = caf::typed_actor<takes<schema::Signal>, takes<schema::AccountSnapshot>, takes<schema::ControlCommand>>;
 /// The venue: fills orders, watches brackets on every bar.
@@ -48,6 +52,7 @@ using notify_actor = caf::typed_actor<takes<schema::RiskDecision>, takes<schema:
 class Session;
 struct Config;
 struct ExecutionMetrics;
+struct SessionModels;
 class SnapshotRegistry;
 
 /// Handles of one session's actors, filled after all are spawned.
@@ -56,12 +61,14 @@ struct Wiring {
   const Config* config = nullptr;
   const ExecutionMetrics* metrics = nullptr;  // the empirical costs the venue draws from; may be null
   SnapshotRegistry* snapshots = nullptr;      // where each actor registers its state's save and load
+  const SessionModels* models = nullptr;      // the registry models the strategy runs; null for the baseline
   feed_actor feed;
   features_actor features;
   model_actor model;
   risk_actor risk;
   execution_actor execution;
   portfolio_actor portfolio;
+  learning_actor learning;
   notify_actor notify;
 };
 
@@ -72,6 +79,7 @@ model_actor spawn_model(caf::actor_system& system, const Wiring* w);
 risk_actor spawn_risk(caf::actor_system& system, const Wiring* w);
 execution_actor spawn_execution(caf::actor_system& system, const Wiring* w);
 portfolio_actor spawn_portfolio(caf::actor_system& system, const Wiring* w);
+learning_actor spawn_learning(caf::actor_system& system, const Wiring* w);
 notify_actor spawn_notify(caf::actor_system& system, const Wiring* w);
 
 }  // namespace verity

@@ -121,7 +121,10 @@ TEST_F(ReplayCli, BadArgumentsFailClearly) {
   EXPECT_TRUE(contains(r.err, "unknown key risk.risk_per_trade"));
   r = run_verity("replay --what-if --journal " + journal() + " --model lstm-7");
   EXPECT_EQ(r.exit_code, 2);
-  EXPECT_TRUE(contains(r.err, "no model registry"));
+  EXPECT_TRUE(contains(r.err, "expected NAME@VERSION"));
+  r = run_verity("replay --what-if --journal " + journal() + " --model lstm-BTCUSDT@1.0.0");
+  EXPECT_EQ(r.exit_code, 2);  // the session ran the baseline: no model to swap
+  EXPECT_TRUE(contains(r.err, "ran no models"));
   r = run_verity("replay --what-if --journal " + journal());
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_TRUE(contains(r.err, "--config"));

@@ -251,9 +251,10 @@ TEST(Config, CanonicalIsSortedAndLeavesOutStorageKeys) {
       keys.back().push_back(line.substr(0, line.find(" = ")));
     }
   }
-  const std::vector<std::string> expected = {"challenge", "data", "execution", "features", "ftmo",  "market",
-                                             "portfolio", "risk", "session",   "strategy", "stress"};
-  EXPECT_EQ(sections, expected);  // sorted, and no journal or log
+  const std::vector<std::string> expected = {"challenge", "data",      "execution", "features", "ftmo",
+                                             "learning",  "market",    "model",     "portfolio", "risk",
+                                             "session",   "strategy",  "stress"};
+  EXPECT_EQ(sections, expected);  // sorted, and no journal, log or train
   for (const auto& k : keys) {
     EXPECT_FALSE(k.empty());
     EXPECT_TRUE(std::is_sorted(k.begin(), k.end()));
@@ -263,6 +264,9 @@ TEST(Config, CanonicalIsSortedAndLeavesOutStorageKeys) {
   EXPECT_TRUE(is_storage_key("data.dir"));
   EXPECT_FALSE(is_storage_key("data.policy"));  // repairing gaps changes the bars a run sees
   EXPECT_FALSE(is_storage_key("risk.kill_switch"));
+  EXPECT_TRUE(is_storage_key("model.registry"));   // the manifest records each model's file hash instead
+  EXPECT_TRUE(is_storage_key("train.epochs"));     // verity train's own
+  EXPECT_FALSE(is_storage_key("model.strategy"));
 }
 
 TEST(Config, HashIgnoresStorageKeysOnly) {
@@ -334,7 +338,7 @@ TEST(Config, DefaultHashIsPinned) {
   // If this fails, every session id and final hash recorded so far changes:
   // change the literal only on purpose, and say so in the commit.
   const Config defaults;
-  EXPECT_EQ(defaults.hash().hex(), "7e726426c30d6dfca15b0799f7bfb712") << defaults.canonical();
+  EXPECT_EQ(defaults.hash().hex(), "427580e4967216c4e910bd7b6742dece") << defaults.canonical();
 }
 
 TEST(Config, ReferenceListsEveryKeyWithItsVariable) {

@@ -1,0 +1,247 @@
+#include "models/native_net.hpp"
+
+#include <cmath>
+#include <limits>
+
+#include "actors/runtime/assert.hpp"
+
+namespace verity {
+
+float det_expf(float x) {
+  // Cephes expf: x = n ln2 + r with a two-part ln2 (Cody–Waite), a degree-6
+  // polynomial for e^r on |r| <= ln2 / 2, then scaling by 2^n (exact).
+  if (std::isnan(x)) return x;
+  if (x > 88.72283f) return std::numeric_limits<float>::infinity();
+  if (x < -103.97208f) return 0.0f;
+  const float fx = std::floor(x * 1.44269504088896341f + 0.5f);
+  float r = x - fx * 0.693359375f;
+  r = r - fx * -2.12194440e-4f;
+  const float z = r * r;
+  float p = 1.9875691500e-4f;
+  p = p * r + 1.3981999507e-3f;
+  p = p * r + 8.3334519073e-3f;
+  p = p * r + 4.1665795894e-2f;
+  p = p * r + 1.6666665459e-1f;
+  p = p * r + 5.0000001201e-1f;
+  const float y = p * z + r + 1.0f;
+  return std::ldexp(y, static_cast<int>(fx));
+}
+
+float det_sigmoidf(float x) {
+  if (x >= 0) return 1.0f / (1.0f + det_expf(-x));
+  const float e = det_expf(x);
+  return e / (1.0f + e);
+}
+
+float det_tanhf(float x) {
+  if (x > 15.0f) return 1.0f;
+  if (x < -15.0f) return -1.0f;
+  return 1.0f - 2.0f / (det_expf(2.0f * x) + 1.0f);
+}
+
+namespace {
+/// Row-major [rows, cols] -> [cols, rows], so a matrix-vector product can run
+/// column by column (y += W[:, j] * x[j]): contiguous, vectorisable without
+/// reordering any sum.
+std::vector<float> transpose(const NamedTensor& t) {
+  const std::size_t rows = t.shape[0], cols = t.shape[1];
+  std::vector<float> out(rows * cols);
+  for (std::size_t r = 0; r < rows; ++r)
+    for (std::size_t c = 0; c < cols; ++c) out[c * rows + r] = t.values[r * cols + c];
+  return out;
+}
+
+/// y[0..rows) = bias + sum_j wt[j][.] * x[j], j ascending.
+void affine(const float* wt, const float* bias, const float* x, std::size_t cols, std::size_t rows, float* y) {
+  for (std::size_t r = 0; r < rows; ++r) y[r] = bias ? bias[r] : 0.0f;
+  for (std::size_t j = 0; j < cols; ++j) {
+    const float v = x[j];
+    const float* w = wt + j * rows;
+    for (std::size_t r = 0; r < rows; ++r) y[r] += w[r] * v;
+  }
+}
+
+void layer_norm(float* x, const float* gain, const float* bias, std::size_t n) {
+  float mean = 0;
+  for (std::size_t i = 0; i < n; ++i) mean += x[i];
+  mean /= static_cast<float>(n);
+  float var = 0;
+  for (std::size_t i = 0; i < n; ++i) var += (x[i] - mean) * (x[i] - mean);
+  var /= static_cast<float>(n);
+  const float inv = 1.0f / std::sqrt(var + 1e-5f);
+  for (std::size_t i = 0; i < n; ++i) x[i] = (x[i] - mean) * inv * gain[i] + bias[i];
+}
+
+const NamedTensor& find(const std::vector<NamedTensor>& ts, const std::string& name) {
+  for (const auto& t : ts)
+    if (t.name == name) return t;
+  VERITY_ASSERT(false, "the tensor list was validated against expected_tensors");
+  return ts.front();
+}
+}  // namespace
+
+std::expected<NativeNet, std::string> NativeNet::make(const NetShape& shape, const std::vector<NamedTensor>& tensors) {
+  const auto expected = expected_tensors(shape);
+  if (tensors.size() != expected.size())
+    return std::unexpected("network has " + std::to_string(tensors.size()) + " tensors, its shape needs " +
+                           std::to_string(expected.size()));
+  for (std::size_t i = 0; i < expected.size(); ++i) {
+    if (tensors[i].name != expected[i].name || tensors[i].shape != expected[i].shape ||
+        tensors[i].values.size() != expected[i].numel())
+      return std::unexpected("tensor '" + tensors[i].name + "' does not match the network's '" + expected[i].name + "'");
+  }
+  NativeNet n;
+  n.shape_ = shape;
+  n.tensors_ = tensors;
+  const auto& head = find(tensors, "head.weight");
+  n.head_w_ = head.values;
+  n.head_b_ = find(tensors, "head.bias").values[0];
+  if (shape.kind == NetKind::lstm) {
+    n.prepared_.push_back(transpose(find(tensors, "lstm.weight_ih_l0")));
+    n.prepared_.push_back(transpose(find(tensors, "lstm.weight_hh_l0")));
+    std::vector<float> bias = find(tensors, "lstm.bias_ih_l0").values;
+    const auto& bhh = find(tensors, "lstm.bias_hh_l0").values;
+    for (std::size_t i = 0; i < bias.size(); ++i) bias[i] += bhh[i];
+    n.prepared_.push_back(std::move(bias));
+  } else if (shape.kind == NetKind::transformer) {
+    n.prepared_.push_back(transpose(find(tensors, "input.weight")));
+    for (std::uint32_t l = 0; l < shape.layers; ++l) {
+      const std::string p = "layer" + std::to_string(l) + ".";
+      n.prepared_.push_back(transpose(find(tensors, p + "qkv.weight")));
+      n.prepared_.push_back(transpose(find(tensors, p + "out.weight")));
+      n.prepared_.push_back(transpose(find(tensors, p + "ff1.weight")));
+      n.prepared_.push_back(transpose(find(tensors, p + "ff2.weight")));
+    }
+  }
+  return n;
+}
+
+std::size_t NativeNet::embedding_size() const { return head_w_.size(); }
+
+float NativeNet::logit(std::span<const float> window) const {
+  std::vector<float> e;
+  return forward(window, e);
+}
+
+float NativeNet::forward(std::span<const float> window, std::vector<float>& out) const {
+  const std::size_t in = shape_.inputs, steps = shape_.window;
+  VERITY_ASSERT(window.size() == in * steps, "a window is window x inputs values");
+  if (shape_.kind == NetKind::logistic) {
+    out.assign(window.end() - static_cast<std::ptrdiff_t>(in), window.end());
+  } else if (shape_.kind == NetKind::lstm) {
+    const std::size_t h_n = shape_.hidden, g_n = 4 * h_n;
+    std::vector<float> h(h_n, 0.0f), c(h_n, 0.0f), g(g_n);
+    const float* wih = prepared_[0].data();
+    const float* whh = prepared_[1].data();
+    const float* bias = prepared_[2].data();
+    for (std::size_t t = 0; t < steps; ++t) {
+      affine(wih, bias, window.data() + t * in, in, g_n, g.data());
+      for (std::size_t j = 0; j < h_n; ++j) {
+        const float v = h[j];
+        const float* w = whh + j * g_n;
+        for (std::size_t r = 0; r < g_n; ++r) g[r] += w[r] * v;
+      }
+      // Torch's gate order: input, forget, cell, output.
+      for (std::size_t k = 0; k < h_n; ++k) {
+        const float i = det_sigmoidf(g[k]);
+        const float f = det_sigmoidf(g[h_n + k]);
+        const float gg = det_tanhf(g[2 * h_n + k]);
+        const float o = det_sigmoidf(g[3 * h_n + k]);
+        c[k] = f * c[k] + i * gg;
+        h[k] = o * det_tanhf(c[k]);
+      }
+    }
+    out = std::move(h);
+  } else {
+    out = transformer_embedding(window);
+  }
+  float logit = head_b_;
+  for (std::size_t i = 0; i < out.size(); ++i) logit += head_w_[i] * out[i];
+  return logit;
+}
+
+std::vector<float> NativeNet::transformer_embedding(std::span<const float> window) const {
+  const std::size_t in = shape_.inputs, s_n = shape_.window, d = shape_.hidden, heads = shape_.heads,
+                    dh = d / heads, ff = shape_.ff;
+  const float* pos = find(tensors_, "position").values.data();
+  std::vector<float> x(s_n * d), qkv(s_n * 3 * d), attn(s_n * d), tmp(d), hid(ff), scores(s_n);
+  const float* in_b = find(tensors_, "input.bias").values.data();
+  for (std::size_t s = 0; s < s_n; ++s) {
+    affine(prepared_[0].data(), in_b, window.data() + s * in, in, d, x.data() + s * d);
+    for (std::size_t k = 0; k < d; ++k) x[s * d + k] += pos[s * d + k];
+  }
+  const float scale = 1.0f / std::sqrt(static_cast<float>(dh));
+  for (std::uint32_t l = 0; l < shape_.layers; ++l) {
+    const std::string p = "layer" + std::to_string(l) + ".";
+    const float* wqkv = prepared_[1 + 4 * l].data();
+    const float* wout = prepared_[2 + 4 * l].data();
+    const float* w1 = prepared_[3 + 4 * l].data();
+    const float* w2 = prepared_[4 + 4 * l].data();
+    const float* bqkv = find(tensors_, p + "qkv.bias").values.data();
+    const float* bout = find(tensors_, p + "out.bias").values.data();
+    const float* b1 = find(tensors_, p + "ff1.bias").values.data();
+    const float* b2 = find(tensors_, p + "ff2.bias").values.data();
+    const float* n1g = find(tensors_, p + "norm1.weight").values.data();
+    const float* n1b = find(tensors_, p + "norm1.bias").values.data();
+    const float* n2g = find(tensors_, p + "norm2.weight").values.data();
+    const float* n2b = find(tensors_, p + "norm2.bias").values.data();
+    for (std::size_t s = 0; s < s_n; ++s) affine(wqkv, bqkv, x.data() + s * d, d, 3 * d, qkv.data() + s * 3 * d);
+    // Scaled dot-product attention per head; q, k, v are the three thirds of qkv.
+    for (std::size_t hd = 0; hd < heads; ++hd) {
+      for (std::size_t s = 0; s < s_n; ++s) {
+        const float* q = qkv.data() + s * 3 * d + hd * dh;
+        float top = -std::numeric_limits<float>::infinity();
+        for (std::size_t t = 0; t < s_n; ++t) {
+          const float* k = qkv.data() + t * 3 * d + d + hd * dh;
+          float dot = 0;
+          for (std::size_t i = 0; i < dh; ++i) dot += q[i] * k[i];
+          scores[t] = dot * scale;
+          if (scores[t] > top) top = scores[t];
+        }
+        float total = 0;
+        for (std::size_t t = 0; t < s_n; ++t) {
+          scores[t] = det_expf(scores[t] - top);
+          total += scores[t];
+        }
+        float* a = attn.data() + s * d + hd * dh;
+        for (std::size_t i = 0; i < dh; ++i) a[i] = 0;
+        for (std::size_t t = 0; t < s_n; ++t) {
+          const float wgt = scores[t] / total;
+          const float* v = qkv.data() + t * 3 * d + 2 * d + hd * dh;
+          for (std::size_t i = 0; i < dh; ++i) a[i] += wgt * v[i];
+        }
+      }
+    }
+    // Post-norm residual blocks, as torch's TransformerEncoderLayer (ReLU).
+    for (std::size_t s = 0; s < s_n; ++s) {
+      float* xs = x.data() + s * d;
+      affine(wout, bout, attn.data() + s * d, d, d, tmp.data());
+      for (std::size_t k = 0; k < d; ++k) xs[k] += tmp[k];
+      layer_norm(xs, n1g, n1b, d);
+      affine(w1, b1, xs, d, ff, hid.data());
+      for (auto& v : hid) v = v > 0 ? v : 0.0f;
+      affine(w2, b2, hid.data(), ff, d, tmp.data());
+      for (std::size_t k = 0; k < d; ++k) xs[k] += tmp[k];
+      layer_norm(xs, n2g, n2b, d);
+    }
+  }
+  std::vector<float> pooled(d, 0.0f);
+  for (std::size_t s = 0; s < s_n; ++s)
+    for (std::size_t k = 0; k < d; ++k) pooled[k] += x[s * d + k];
+  for (auto& v : pooled) v /= static_cast<float>(s_n);
+  return pooled;
+}
+
+void NativeNet::set_head(std::span<const float> weight, float bias) {
+  VERITY_ASSERT(weight.size() == head_w_.size(), "a new head has the embedding's width");
+  head_w_.assign(weight.begin(), weight.end());
+  head_b_ = bias;
+  for (auto& t : tensors_) {
+    if (t.name == "head.weight") t.values = head_w_;
+    if (t.name == "head.bias") t.values = {bias};
+  }
+}
+
+std::vector<NamedTensor> NativeNet::tensors() const { return tensors_; }
+
+}  // namespace verity
