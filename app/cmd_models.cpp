@@ -5,13 +5,13 @@
 
 #include <algorithm>
 #include <cstdio>
-#include <cstdlib>
 #include <fstream>
 #include <memory>
 #include <sstream>
 
 #include "actors/runtime/calendar.hpp"
 #include "actors/runtime/clock.hpp"
+#include "actors/runtime/config.hpp"
 #include "app/commands.hpp"
 #include "models/registry.hpp"
 
@@ -24,18 +24,22 @@ using nlohmann::json;
 constexpr const char* kGroupDescription =
     "Model registry: list, show, promote and roll back trained model versions; register model files.";
 
-/// --registry's default: $VERITY_MODELS_REGISTRY when set, else verity-data/models.
-std::string default_registry() {
-  const char* env = std::getenv("VERITY_MODELS_REGISTRY");
-  return env != nullptr && *env != '\0' ? std::string(env) : std::string("verity-data/models");
-}
-
 struct ModelsArgs {
-  std::string registry = default_registry();
-  std::string tag;   // a tag, a name, or a file (add)
-  std::string now;   // ISO 8601 UTC; empty: the wall clock
+  std::string registry;     // --registry; empty: see registry_dir()
+  std::string config_path;  // --config
+  std::string tag;          // a tag, a name, or a file (add)
+  std::string now;          // ISO 8601 UTC; empty: the wall clock
   bool json = false;
 };
+
+/// The config, with the registry folder from --registry, else the config key
+/// model.registry that `verity train` writes to and `verity sim` reads
+/// ($VERITY_MODEL_REGISTRY, a --config file, default verity-data/models).
+/// Validated like every command's config: an unknown VERITY_* variable fails.
+std::expected<Config, std::string> models_config(const ModelsArgs& a, std::vector<ConfigOverride> overrides = {}) {
+  if (!a.registry.empty()) overrides.push_back({"model.registry", a.registry, "--registry"});
+  return load_config(a.config_path, overrides, verity_environment());
+}
 
 /// Prints "verity models <cmd>: <message>" to stderr and returns `rc`.
 int fail(const char* cmd, const std::string& message, int rc) {
@@ -119,7 +123,10 @@ void warn_overridden(const Promotion& p) {
 // --- ls, show -------------------------------------------------------------------
 
 int ls(const ModelsArgs& a) {
-  auto reg = ModelRegistry::open_read_only(a.registry);
+  auto config = models_config(a);
+  if (!config) return fail("ls", config.error(), kExitError);
+  const std::string& dir = config->model.registry;
+  auto reg = ModelRegistry::open_read_only(dir);
   if (!reg) return fail("ls", reg.error(), kExitError);
   auto all = a.tag.empty() ? reg->list() : reg->versions(a.tag);
   if (!all) return fail("ls", all.error(), kExitError);
@@ -132,7 +139,7 @@ int ls(const ModelsArgs& a) {
     return kExitOk;
   }
   if (all->empty()) {
-    std::printf("no models in the registry at %s\n", a.registry.c_str());
+    std::printf("no models in the registry at %s\n", dir.c_str());
     return kExitOk;
   }
   std::vector<std::vector<std::string>> rows{{"TAG", "KIND", "STATUS", "CREATED", "ACCURACY", "ECE", "GATES"}};
@@ -193,7 +200,9 @@ void show_text(const ModelRegistry& reg, const ModelRecord& r) {
 }
 
 int show(const ModelsArgs& a) {
-  auto reg = ModelRegistry::open_read_only(a.registry);
+  auto config = models_config(a);
+  if (!config) return fail("show", config.error(), kExitError);
+  auto reg = ModelRegistry::open_read_only(config->model.registry);
   if (!reg) return fail("show", reg.error(), kExitError);
   auto r = reg->get(a.tag);
   if (!r) return fail("show", r.error(), kExitError);
@@ -214,7 +223,9 @@ struct PromoteArgs : ModelsArgs {
 int promote(const PromoteArgs& a) {
   auto t = now_ns(a.now);
   if (!t) return fail("promote", t.error(), kExitError);
-  auto reg = ModelRegistry::open(a.registry, false);
+  auto config = models_config(a);
+  if (!config) return fail("promote", config.error(), kExitError);
+  auto reg = ModelRegistry::open(config->model.registry, false);
   if (!reg) return fail("promote", reg.error(), kExitError);
   // Bad input (an unknown tag) is exit 2; a refusal of a known version is exit 1.
   if (a.tag.find('@') == std::string::npos) {
@@ -238,7 +249,9 @@ int promote(const PromoteArgs& a) {
 int rollback(const ModelsArgs& a) {
   auto t = now_ns(a.now);
   if (!t) return fail("rollback", t.error(), kExitError);
-  auto reg = ModelRegistry::open(a.registry, false);
+  auto config = models_config(a);
+  if (!config) return fail("rollback", config.error(), kExitError);
+  auto reg = ModelRegistry::open(config->model.registry, false);
   if (!reg) return fail("rollback", reg.error(), kExitError);
   if (a.tag.find('@') != std::string::npos) {
     if (auto r = reg->get(a.tag); !r) return fail("rollback", r.error(), kExitError);
@@ -263,7 +276,7 @@ int rollback(const ModelsArgs& a) {
 
 struct AddArgs : ModelsArgs {
   std::string metrics_path, options_path;
-  GateConfig gates;
+  std::string min_accuracy, max_calibration_mae;  // empty: the config's
   bool no_leakage_test = false;
 };
 
@@ -288,9 +301,18 @@ int add(const AddArgs& a) {
     if (!o) return fail("add", o.error(), kExitError);
     options = std::move(*o);
   }
-  GateConfig gates = a.gates;
-  gates.require_leakage_test = !a.no_leakage_test;
-  auto reg = ModelRegistry::open(a.registry, true);
+  // The gates come from the train.gate_* keys, as for `verity train`; the flags override them.
+  std::vector<ConfigOverride> overrides;
+  if (!a.min_accuracy.empty()) overrides.push_back({"train.gate_min_accuracy", a.min_accuracy, "--min-accuracy"});
+  if (!a.max_calibration_mae.empty()) {
+    overrides.push_back({"train.gate_max_calibration_mae", a.max_calibration_mae, "--max-calibration-mae"});
+  }
+  if (a.no_leakage_test) overrides.push_back({"train.gate_leakage_test", "false", "--no-leakage-test"});
+  auto config = models_config(a, overrides);
+  if (!config) return fail("add", config.error(), kExitError);
+  const GateConfig gates{config->train.gate_min_accuracy, config->train.gate_max_calibration_mae,
+                         config->train.gate_leakage_test};
+  auto reg = ModelRegistry::open(config->model.registry, true);
   if (!reg) return fail("add", reg.error(), kExitError);
   auto r = reg->add(a.tag, std::move(options), std::move(*metrics), gates, *t);
   if (!r) return fail("add", r.error(), kExitError);
@@ -311,8 +333,9 @@ int add(const AddArgs& a) {
 
 void add_registry_option(CLI::App* c, const std::shared_ptr<ModelsArgs>& args) {
   c->add_option("--registry", args->registry,
-                "registry folder (default: $VERITY_MODELS_REGISTRY if set, else verity-data/models)")
-      ->capture_default_str();
+                "registry folder; default: model.registry ($VERITY_MODEL_REGISTRY, or from --config), "
+                "else verity-data/models");
+  c->add_option("--config", args->config_path, "config TOML file (for model.registry and the train.gate_* keys)");
 }
 
 void add_now_option(CLI::App* c, const std::shared_ptr<ModelsArgs>& args) {
@@ -402,12 +425,13 @@ void add_add(CLI::App& models, std::function<int()>& run) {
   c->add_option("file", args->tag, "model file (.vmodel)")->required();
   c->add_option("--metrics", args->metrics_path, "JSON file of test-split metrics")->required();
   c->add_option("--train-options", args->options_path, "JSON file of the training options to record");
-  c->add_option("--min-accuracy", args->gates.min_accuracy, "accuracy gate: per symbol, at least")->capture_default_str();
-  c->add_option("--max-calibration-mae", args->gates.max_calibration_mae,
-                "calibration gate: ECE per symbol, at most")
-      ->capture_default_str();
+  c->add_option("--min-accuracy", args->min_accuracy,
+                "accuracy gate: per symbol, at least (train.gate_min_accuracy, default 0.68)");
+  c->add_option("--max-calibration-mae", args->max_calibration_mae,
+                "calibration gate: ECE per symbol, at most (train.gate_max_calibration_mae, default 0.05)");
   c->add_flag("--no-leakage-test", args->no_leakage_test,
-              "do not require the leakage test (its gate is still listed, marked not required)");
+              "do not require the leakage test (train.gate_leakage_test = false); its gate is still listed, "
+              "marked not required");
   add_registry_option(c, args);
   add_now_option(c, args);
   c->add_flag("--json", args->json, "print the stored record as JSON");

@@ -227,13 +227,35 @@ TEST_F(ModelsCli, RollbackRestoresThePreviousVersion) {
   EXPECT_EQ(models("rollback m@7.0.0").exit_code, 2);
 }
 
-TEST_F(ModelsCli, RegistryFromTheEnvironment) {
+TEST_F(ModelsCli, RegistryFromTheConfigKey) {
   add_ok("m", "1.0.0", good_);
-  auto r = run_verity("models ls --json", "VERITY_MODELS_REGISTRY=" + registry_);
-  ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_EQ(lines(r.out).size(), 1u);
-  auto help = run_verity("models ls --help", "VERITY_MODELS_REGISTRY=" + registry_);
-  EXPECT_TRUE(contains(help.out, registry_));
+  // model.registry, the key `verity train` writes to, through its environment variable and a config file.
+  auto env = run_verity("models ls --json", "VERITY_MODEL_REGISTRY=" + registry_);
+  ASSERT_EQ(env.exit_code, 0) << env.err;
+  EXPECT_EQ(lines(env.out).size(), 1u);
+  const std::string toml = tmp_.sub("verity.toml");
+  spit(toml, "[model]\nregistry = \"" + registry_ + "\"\n");
+  auto file = run_verity("models show m@1.0.0 --config " + toml);
+  EXPECT_EQ(file.exit_code, 0) << file.err;
+  // --registry wins over both.
+  auto flag = run_verity("models ls --config " + toml + " --registry " + tmp_.sub("other"),
+                         "VERITY_MODEL_REGISTRY=" + registry_);
+  EXPECT_EQ(flag.exit_code, 2);
+  EXPECT_TRUE(contains(flag.err, "no model registry at " + tmp_.sub("other")));
+}
+
+TEST_F(ModelsCli, GateThresholdsFromFlags) {
+  auto strict = models("add " + model("m", "1.0.0") + " --metrics " + good_ + " --min-accuracy 0.75");
+  ASSERT_EQ(strict.exit_code, 0) << strict.err;
+  EXPECT_TRUE(contains(strict.out, "FAIL accuracy:BTCUSDT: 0.7120 >= 0.7500 required"));
+  auto lax = models("add " + model("m", "1.1.0") + " --metrics " + bad_ + " --no-leakage-test --json");
+  ASSERT_EQ(lax.exit_code, 0) << lax.err;
+  auto j = json::parse(lax.out);
+  EXPECT_EQ(j["gate_config"]["require_leakage_test"], false);
+  EXPECT_EQ(j["gates"][2]["detail"], "not required by the gate config (the test missing)");
+  auto nonsense = models("add " + model("m", "1.2.0") + " --metrics " + good_ + " --max-calibration-mae 5");
+  EXPECT_EQ(nonsense.exit_code, 2);
+  EXPECT_TRUE(contains(nonsense.err, "--max-calibration-mae"));
 }
 
 }  // namespace
