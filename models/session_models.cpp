@@ -64,6 +64,17 @@ std::string version_for(const Config& config, const std::string& role) {
   return config.model.logistic_version;
 }
 
+/// The graph labels and scores at one horizon: every model must share it.
+std::expected<void, std::string> check_horizons(const SessionModels& s) {
+  for (const auto& m : s.models)
+    if (m.file.horizon_bars != s.models.front().file.horizon_bars)
+      return std::unexpected(m.name + "@" + m.version + " predicts " + std::to_string(m.file.horizon_bars) +
+                             " bars ahead and " + s.models.front().name + "@" + s.models.front().version + " " +
+                             std::to_string(s.models.front().file.horizon_bars) +
+                             ": the models of one session must share one horizon");
+  return {};
+}
+
 std::string role_of(const std::string& name) {
   if (name.starts_with("lstm")) return "lstm";
   if (name.starts_with("transformer")) return "transformer";
@@ -93,6 +104,7 @@ std::expected<std::shared_ptr<const SessionModels>, std::string> load_session_mo
   for (const auto& [name, version] : pins)
     if (!out->find(name))
       return std::unexpected("--model " + name + "@" + version + ": the session runs no model named " + name);
+  if (auto ok = check_horizons(*out); !ok) return std::unexpected(ok.error());
   return std::shared_ptr<const SessionModels>(std::move(out));
 }
 
@@ -122,6 +134,7 @@ std::expected<std::shared_ptr<const SessionModels>, std::string> load_recorded_m
   for (const auto& [name, version] : pins)
     if (!out->find(name))
       return std::unexpected("--model " + name + "@" + version + ": the session ran no model named " + name);
+  if (auto ok = check_horizons(*out); !ok) return std::unexpected(ok.error());
   return std::shared_ptr<const SessionModels>(std::move(out));
 }
 

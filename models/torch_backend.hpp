@@ -8,7 +8,7 @@
 // Determinism: the backend runs on one thread with Torch's deterministic
 // algorithms, seeds its generator from TrainOptions::seed, and draws batch
 // order from it, so the same seed and data give the same weights (checked by
-// the weights hash, tests/unit/train_test.cpp).
+// the weights hash, tests/unit/native_net_test.cpp).
 #pragma once
 
 #include <cstdint>

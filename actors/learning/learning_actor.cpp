@@ -118,17 +118,18 @@ learning_actor::behavior_type learning_behavior(learning_actor::stateful_pointer
     oc.replay_capacity = static_cast<std::size_t>(lc.replay_capacity);
     oc.replay_batch = static_cast<std::size_t>(lc.replay_batch);
     oc.update_every = static_cast<std::size_t>(lc.update_every);
-    const std::int64_t horizon_ns = w->config->train.horizon_min * 60'000'000'000;
+    // Each model labels at the horizon it was trained on (its file).
+    auto horizon_ns_of = [](const LoadedModel& m) { return m.file.horizon_bars * 60'000'000'000; };
     for (const auto& m : w->models->models) {
       const auto& head_w = m.file.tensors[m.file.tensors.size() - 2].values;
       const float head_b = m.file.tensors.back().values[0];
-      Learner l{&m, m.file.tensors, OutcomeLabeler(horizon_ns, 4 * 4096), std::nullopt,
+      Learner l{&m, m.file.tensors, OutcomeLabeler(horizon_ns_of(m), 4 * 4096), std::nullopt,
                 RetrainMonitor(validation_accuracy(m.file), retrain_config(lc))};
       if (lc.enabled) l.head.emplace(head_w, head_b, oc, streams.stream("learning/" + m.name));
       st.learners.emplace(m.name, std::move(l));
     }
     const LoadedModel& lead = w->models->models.front();
-    st.learners.emplace("ensemble", Learner{&lead, {}, OutcomeLabeler(horizon_ns, 4 * 4096), std::nullopt,
+    st.learners.emplace("ensemble", Learner{&lead, {}, OutcomeLabeler(horizon_ns_of(lead), 4 * 4096), std::nullopt,
                                             RetrainMonitor(validation_accuracy(lead.file), retrain_config(lc))});
     // Calendar columns (sessions, day, hour) are functions of the clock: a
     // day of them never looks like ten, and that is not drift. The test

@@ -71,7 +71,9 @@ void run_models(model_actor::stateful_pointer<model_state> self, const Wiring* w
   const std::int64_t t = f.getTimeNs();
   const Scan scan = st.ensemble->on_features(symbol, t, st.values);
   self->send(w->learning, w->session->forward(ActorId::MODEL, ActorId::LEARNING, in));
-  const std::int64_t horizon_ns = w->config->train.horizon_min * 60'000'000'000;
+  // The horizon the models were trained on (their files, recorded by hash),
+  // never a config key the session does not record.
+  const std::int64_t horizon_ns = w->models->models.front().file.horizon_bars * 60'000'000'000;
   const double close = st.values[*feature_index("close")];
   for (const auto& m : scan.members) {
     self->send(w->learning, w->session->emit<schema::Prediction>(ActorId::MODEL, ActorId::LEARNING, [&](auto p) {
