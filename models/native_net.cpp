@@ -72,12 +72,14 @@ void layer_norm(float* x, const float* gain, const float* bias, std::size_t n) {
   for (std::size_t i = 0; i < n; ++i) x[i] = (x[i] - mean) * inv * gain[i] + bias[i];
 }
 
-const NamedTensor& find(const std::vector<NamedTensor>& ts, const std::string& name) {
-  for (const auto& t : ts)
-    if (t.name == name) return t;
+std::size_t index_of(const std::vector<NamedTensor>& ts, const std::string& name) {
+  for (std::size_t i = 0; i < ts.size(); ++i)
+    if (ts[i].name == name) return i;
   VERITY_ASSERT(false, "the tensor list was validated against expected_tensors");
-  return ts.front();
+  return 0;
 }
+
+const NamedTensor& find(const std::vector<NamedTensor>& ts, const std::string& name) { return ts[index_of(ts, name)]; }
 }  // namespace
 
 std::expected<NativeNet, std::string> NativeNet::make(const NetShape& shape, const std::vector<NamedTensor>& tensors) {
@@ -105,12 +107,18 @@ std::expected<NativeNet, std::string> NativeNet::make(const NetShape& shape, con
     n.prepared_.push_back(std::move(bias));
   } else if (shape.kind == NetKind::transformer) {
     n.prepared_.push_back(transpose(find(tensors, "input.weight")));
+    n.position_ = index_of(tensors, "position");
+    n.input_bias_ = index_of(tensors, "input.bias");
     for (std::uint32_t l = 0; l < shape.layers; ++l) {
       const std::string p = "layer" + std::to_string(l) + ".";
       n.prepared_.push_back(transpose(find(tensors, p + "qkv.weight")));
       n.prepared_.push_back(transpose(find(tensors, p + "out.weight")));
       n.prepared_.push_back(transpose(find(tensors, p + "ff1.weight")));
       n.prepared_.push_back(transpose(find(tensors, p + "ff2.weight")));
+      n.layers_.push_back({index_of(tensors, p + "qkv.bias"), index_of(tensors, p + "out.bias"),
+                           index_of(tensors, p + "ff1.bias"), index_of(tensors, p + "ff2.bias"),
+                           index_of(tensors, p + "norm1.weight"), index_of(tensors, p + "norm1.bias"),
+                           index_of(tensors, p + "norm2.weight"), index_of(tensors, p + "norm2.bias")});
     }
   }
   return n;
@@ -163,28 +171,29 @@ float NativeNet::forward(std::span<const float> window, std::vector<float>& out)
 std::vector<float> NativeNet::transformer_embedding(std::span<const float> window) const {
   const std::size_t in = shape_.inputs, s_n = shape_.window, d = shape_.hidden, heads = shape_.heads,
                     dh = d / heads, ff = shape_.ff;
-  const float* pos = find(tensors_, "position").values.data();
+  auto at = [this](std::size_t i) { return tensors_[i].values.data(); };
+  const float* pos = at(position_);
   std::vector<float> x(s_n * d), qkv(s_n * 3 * d), attn(s_n * d), tmp(d), hid(ff), scores(s_n);
-  const float* in_b = find(tensors_, "input.bias").values.data();
+  const float* in_b = at(input_bias_);
   for (std::size_t s = 0; s < s_n; ++s) {
     affine(prepared_[0].data(), in_b, window.data() + s * in, in, d, x.data() + s * d);
     for (std::size_t k = 0; k < d; ++k) x[s * d + k] += pos[s * d + k];
   }
   const float scale = 1.0f / std::sqrt(static_cast<float>(dh));
   for (std::uint32_t l = 0; l < shape_.layers; ++l) {
-    const std::string p = "layer" + std::to_string(l) + ".";
+    const LayerTensors& lt = layers_[l];
     const float* wqkv = prepared_[1 + 4 * l].data();
     const float* wout = prepared_[2 + 4 * l].data();
     const float* w1 = prepared_[3 + 4 * l].data();
     const float* w2 = prepared_[4 + 4 * l].data();
-    const float* bqkv = find(tensors_, p + "qkv.bias").values.data();
-    const float* bout = find(tensors_, p + "out.bias").values.data();
-    const float* b1 = find(tensors_, p + "ff1.bias").values.data();
-    const float* b2 = find(tensors_, p + "ff2.bias").values.data();
-    const float* n1g = find(tensors_, p + "norm1.weight").values.data();
-    const float* n1b = find(tensors_, p + "norm1.bias").values.data();
-    const float* n2g = find(tensors_, p + "norm2.weight").values.data();
-    const float* n2b = find(tensors_, p + "norm2.bias").values.data();
+    const float* bqkv = at(lt.qkv_bias);
+    const float* bout = at(lt.out_bias);
+    const float* b1 = at(lt.ff1_bias);
+    const float* b2 = at(lt.ff2_bias);
+    const float* n1g = at(lt.norm1_gain);
+    const float* n1b = at(lt.norm1_bias);
+    const float* n2g = at(lt.norm2_gain);
+    const float* n2b = at(lt.norm2_bias);
     for (std::size_t s = 0; s < s_n; ++s) affine(wqkv, bqkv, x.data() + s * d, d, 3 * d, qkv.data() + s * 3 * d);
     // Scaled dot-product attention per head; q, k, v are the three thirds of qkv.
     for (std::size_t hd = 0; hd < heads; ++hd) {
@@ -241,7 +250,5 @@ void NativeNet::set_head(std::span<const float> weight, float bias) {
     if (t.name == "head.bias") t.values = {bias};
   }
 }
-
-std::vector<NamedTensor> NativeNet::tensors() const { return tensors_; }
 
 }  // namespace verity

@@ -48,7 +48,7 @@ class NativeNet {
   /// Online learning replaces the head; sizes must match (asserted).
   void set_head(std::span<const float> weight, float bias);
   /// The tensors as they are now (head included), for weights_hash and files.
-  std::vector<NamedTensor> tensors() const;
+  const std::vector<NamedTensor>& tensors() const { return tensors_; }
 
  private:
   std::vector<float> transformer_embedding(std::span<const float> window) const;
@@ -59,6 +59,13 @@ class NativeNet {
   float head_b_ = 0;
   // Layouts prepared once from the tensors (transposed for column-wise loops).
   std::vector<std::vector<float>> prepared_;
+  // The transformer's vectors, as indices into tensors_ (stable across
+  // copies), found by name once rather than on every forward pass.
+  std::size_t position_ = 0, input_bias_ = 0;
+  struct LayerTensors {
+    std::size_t qkv_bias, out_bias, ff1_bias, ff2_bias, norm1_gain, norm1_bias, norm2_gain, norm2_bias;
+  };
+  std::vector<LayerTensors> layers_;
 };
 
 }  // namespace verity

@@ -47,14 +47,13 @@ class ModelRunner {
 
   /// Online learning's new head (sizes asserted); the weights hash follows.
   void set_head(std::span<const float> weight, float bias);
-  Hash128 weights_hash() const { return weights_hash(net_.tensors()); }
+  Hash128 weights_hash() const { return verity::weights_hash(net_.tensors()); }
 
   /// The windows and the head: a loaded runner continues bit for bit.
   void save(StateWriter& w) const;
   void load(StateReader& r);
 
  private:
-  static Hash128 weights_hash(const std::vector<NamedTensor>& t) { return verity::weights_hash(t); }
   struct Window {
     std::deque<std::vector<float>> rows;
     std::int64_t last_close_ns = 0;

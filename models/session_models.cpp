@@ -19,6 +19,16 @@ const LoadedModel* SessionModels::find(const std::string& name) const {
   return nullptr;
 }
 
+std::expected<void, std::string> check_horizons(const SessionModels& s) {
+  for (const auto& m : s.models)
+    if (m.file.horizon_bars != s.models.front().file.horizon_bars)
+      return std::unexpected(m.name + "@" + m.version + " predicts " + std::to_string(m.file.horizon_bars) +
+                             " bars ahead and " + s.models.front().name + "@" + s.models.front().version + " " +
+                             std::to_string(s.models.front().file.horizon_bars) +
+                             ": the models of one session must share one horizon");
+  return {};
+}
+
 std::vector<std::string> session_symbols(const Config& config) {
   if (config.session.source != "store") return {config.market.symbol};
   auto list = split_symbols(config.session.symbols);
@@ -64,15 +74,15 @@ std::string version_for(const Config& config, const std::string& role) {
   return config.model.logistic_version;
 }
 
-/// The graph labels and scores at one horizon: every model must share it.
-std::expected<void, std::string> check_horizons(const SessionModels& s) {
-  for (const auto& m : s.models)
-    if (m.file.horizon_bars != s.models.front().file.horizon_bars)
-      return std::unexpected(m.name + "@" + m.version + " predicts " + std::to_string(m.file.horizon_bars) +
-                             " bars ahead and " + s.models.front().name + "@" + s.models.front().version + " " +
-                             std::to_string(s.models.front().file.horizon_bars) +
-                             ": the models of one session must share one horizon");
-  return {};
+/// What both loaders end with: every pin names a model the session runs,
+/// and the models share one horizon.
+std::expected<std::shared_ptr<const SessionModels>, std::string> finish(
+    std::shared_ptr<SessionModels> out, const std::map<std::string, std::string>& pins, const char* runs) {
+  for (const auto& [name, version] : pins)
+    if (!out->find(name))
+      return std::unexpected("--model " + name + "@" + version + ": the session " + runs + " no model named " + name);
+  if (auto ok = check_horizons(*out); !ok) return std::unexpected(ok.error());
+  return std::shared_ptr<const SessionModels>(std::move(out));
 }
 
 std::string role_of(const std::string& name) {
@@ -101,11 +111,7 @@ std::expected<std::shared_ptr<const SessionModels>, std::string> load_session_mo
     const Hash128 hash = record.file_hash;
     out->models.push_back({role, name, record.version, hash, std::move(file)});
   }
-  for (const auto& [name, version] : pins)
-    if (!out->find(name))
-      return std::unexpected("--model " + name + "@" + version + ": the session runs no model named " + name);
-  if (auto ok = check_horizons(*out); !ok) return std::unexpected(ok.error());
-  return std::shared_ptr<const SessionModels>(std::move(out));
+  return finish(std::move(out), pins, "runs");
 }
 
 std::expected<std::shared_ptr<const SessionModels>, std::string> load_recorded_models(
@@ -131,11 +137,7 @@ std::expected<std::shared_ptr<const SessionModels>, std::string> load_recorded_m
                              ": a different model under the same version, so a replay would not be faithful");
     out->models.push_back({role_of(v.name), v.name, record.version, hash, std::move(file)});
   }
-  for (const auto& [name, version] : pins)
-    if (!out->find(name))
-      return std::unexpected("--model " + name + "@" + version + ": the session ran no model named " + name);
-  if (auto ok = check_horizons(*out); !ok) return std::unexpected(ok.error());
-  return std::shared_ptr<const SessionModels>(std::move(out));
+  return finish(std::move(out), pins, "ran");
 }
 
 }  // namespace verity

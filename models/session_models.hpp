@@ -39,6 +39,9 @@ std::vector<std::string> session_symbols(const Config& config);
 /// baseline.
 std::vector<std::pair<std::string, std::string>> required_models(const Config& config);
 
+/// The graph labels and scores at one horizon: every model must share it.
+std::expected<void, std::string> check_horizons(const SessionModels& models);
+
 /// "lstm-BTCUSDT@1.2.0" -> {"lstm-BTCUSDT", "1.2.0"}: what-if pins.
 std::expected<std::map<std::string, std::string>, std::string> parse_model_pins(const std::vector<std::string>& tags);
 

@@ -61,6 +61,7 @@ struct learning_state {
   std::map<std::string, DriftDetector> drift;  // by symbol
   std::map<std::string, bool> drifted;
   std::vector<std::size_t> drift_columns;
+  std::size_t close_column = *feature_index("close");
   static inline const char* name = "learning";
 };
 
@@ -112,7 +113,7 @@ learning_actor::behavior_type learning_behavior(learning_actor::stateful_pointer
   auto& st = self->state;
   if (w->models) {
     const auto& lc = w->config->learning;
-    const PrngStreams streams(w->session ? w->config->session.seed : 0);
+    const PrngStreams streams(w->config->session.seed);
     OnlineConfig oc;
     oc.learning_rate = lc.learning_rate;
     oc.replay_capacity = static_cast<std::size_t>(lc.replay_capacity);
@@ -209,7 +210,7 @@ learning_actor::behavior_type learning_behavior(learning_actor::stateful_pointer
         auto values = f.getValues();
         const std::string symbol = text_of(f.getSymbol());
         const std::int64_t t = f.getTimeNs();
-        const double close = values[*feature_index("close")];
+        const double close = values[self->state.close_column];
         for (auto& [name, l] : self->state.learners)
           for (const auto& o : l.labeler.on_bar(symbol, t, close)) on_outcome(self, w, name, l, o);
         auto d = self->state.drift.find(symbol);

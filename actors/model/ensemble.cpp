@@ -14,12 +14,8 @@ std::expected<EnsembleStrategy, std::string> EnsembleStrategy::make(const Config
   s.models_ = &models;
   auto kind = parse_calibration_kind(config.model.calibration);
   if (!kind) return std::unexpected("model.calibration: " + kind.error());
+  if (auto ok = check_horizons(models); !ok) return std::unexpected(ok.error());
   for (const auto& m : models.models) {
-    if (m.file.horizon_bars != models.models.front().file.horizon_bars)
-      return std::unexpected("model " + m.name + "@" + m.version + " predicts " + std::to_string(m.file.horizon_bars) +
-                             " bars ahead and " + models.models.front().name + " " +
-                             std::to_string(models.models.front().file.horizon_bars) +
-                             ": an ensemble's members must share one horizon");
     auto runner = ModelRunner::make(m.file, *kind);
     if (!runner) return std::unexpected(runner.error());
     s.runners_.emplace(m.name, std::move(*runner));

@@ -74,7 +74,7 @@ void run_models(model_actor::stateful_pointer<model_state> self, const Wiring* w
   // The horizon the models were trained on (their files, recorded by hash),
   // never a config key the session does not record.
   const std::int64_t horizon_ns = w->models->models.front().file.horizon_bars * 60'000'000'000;
-  const double close = st.values[*feature_index("close")];
+  const double close = st.values[baseline_columns().close];
   for (const auto& m : scan.members) {
     self->send(w->learning, w->session->emit<schema::Prediction>(ActorId::MODEL, ActorId::LEARNING, [&](auto p) {
       const int dir = m.output.p_up >= 0.5 ? 1 : -1;

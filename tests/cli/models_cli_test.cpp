@@ -11,6 +11,7 @@
 
 #include "models/model_file.hpp"
 #include "tests/support/run_command.hpp"
+#include "tests/support/models.hpp"
 #include "tests/support/temp_dir.hpp"
 
 namespace verity {
@@ -22,25 +23,10 @@ using testing::CommandResult;
 using testing::contains;
 using testing::lines;
 using testing::run_verity;
+using testing::small_model;
 using testing::TempDir;
+using testing::write_small_model;
 
-ModelFile small_model(const std::string& name, const std::string& version, float weight) {
-  ModelFile m;
-  m.name = name;
-  m.version = version;
-  m.shape.kind = NetKind::logistic;
-  m.shape.inputs = 2;
-  m.shape.window = 1;
-  m.features = {"close", "rsi"};
-  m.symbols = {"BTCUSDT"};
-  m.train_data_hash = hash128(std::string_view("bars"));
-  m.seed = 3;
-  m.normalizer.mean = {0.0, 0.0};
-  m.normalizer.scale = {1.0, 1.0};
-  m.tensors = expected_tensors(m.shape);
-  for (auto& t : m.tensors) t.values.assign(t.numel(), weight);
-  return m;
-}
 
 void spit(const std::string& path, const std::string& text) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
@@ -58,10 +44,7 @@ class ModelsCli : public ::testing::Test {
   }
 
   std::string model(const std::string& name, const std::string& version, float weight = 0.25f) {
-    const std::string path = tmp_.sub(name + "-" + version + ".vmodel");
-    auto h = save_model_file(small_model(name, version, weight), path);
-    EXPECT_TRUE(h.has_value()) << h.error();
-    return path;
+    return write_small_model(tmp_.sub(name + "-" + version + ".vmodel"), name, version, weight);
   }
 
   /// `verity models ARGS --registry REGISTRY`.

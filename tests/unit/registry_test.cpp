@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "models/model_file.hpp"
+#include "tests/support/models.hpp"
 #include "tests/support/temp_dir.hpp"
 
 namespace verity {
@@ -18,30 +19,13 @@ namespace {
 
 namespace fs = std::filesystem;
 using nlohmann::json;
+using testing::small_model;
 using testing::TempDir;
+using testing::write_small_model;
 
 constexpr std::int64_t kT0 = 1'735'689'600'000'000'000;  // 2025-01-01T00:00:00Z
 constexpr std::int64_t kHour = 3'600'000'000'000;
 
-/// A small valid model: logistic regression on close and rsi.
-ModelFile small_model(const std::string& name, const std::string& version, float weight = 0.25f) {
-  ModelFile m;
-  m.name = name;
-  m.version = version;
-  m.shape.kind = NetKind::logistic;
-  m.shape.inputs = 2;
-  m.shape.window = 1;
-  m.features = {"close", "rsi"};
-  m.horizon_bars = 15;
-  m.symbols = {"BTCUSDT"};
-  m.train_data_hash = hash128(std::string_view("training bars"));
-  m.seed = 7;
-  m.normalizer.mean = {100.0, 50.0};
-  m.normalizer.scale = {10.0, 20.0};
-  m.tensors = expected_tensors(m.shape);
-  for (auto& t : m.tensors) t.values.assign(t.numel(), weight);
-  return m;
-}
 
 json good_metrics() {
   return json::parse(R"({"per_symbol": {"BTCUSDT": {"accuracy": 0.71, "ece": 0.031, "brier": 0.2}},
@@ -68,10 +52,7 @@ class Registry : public ::testing::Test {
  protected:
   /// Writes a model file into the scratch folder and returns its path.
   std::string model_file(const std::string& name, const std::string& version, float weight = 0.25f) {
-    const std::string path = tmp_.sub(name + "-" + version + ".src.vmodel");
-    auto h = save_model_file(small_model(name, version, weight), path);
-    EXPECT_TRUE(h.has_value()) << h.error();
-    return path;
+    return write_small_model(tmp_.sub(name + "-" + version + ".src.vmodel"), name, version, weight);
   }
 
   ModelRegistry open() {
