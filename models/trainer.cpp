@@ -481,6 +481,29 @@ std::string walk_forward_markdown(const nlohmann::json& report) {
       }
     }
   }
+  // Reliability curves of the calibrated networks: per probability bin, the
+  // mean predicted P(up), the observed fraction up and the count.
+  out += "\n## Reliability curves\n\nEach cell: mean predicted P(up) / observed fraction up (samples), per bin "
+         "of predicted P(up); empty bins are blank.\n\n| fold | symbol | model |";
+  for (int b = 0; b < 10; ++b) out += " " + std::to_string(b * 10) + "–" + std::to_string((b + 1) * 10) + "% |";
+  out += "\n|---|---|---|";
+  for (int b = 0; b < 10; ++b) out += "---|";
+  out += "\n";
+  for (const auto& fold : report["folds"]) {
+    for (const auto& [sym, models] : fold["symbols"].items()) {
+      for (const char* model : {"logistic", "lstm", "transformer", "ensemble"}) {
+        if (!models.contains(model) || !models[model].contains("reliability")) continue;
+        out += "| " + std::to_string(fold.value("fold", 0)) + " | " + sym + " | " + model + " |";
+        for (const auto& bin : models[model]["reliability"]) {
+          const int count = bin.value("count", 0);
+          out += count > 0 ? " " + fmt(bin, "mean_predicted", 2) + " / " + fmt(bin, "fraction_up", 2) + " (" +
+                                 std::to_string(count) + ") |"
+                           : " |";
+        }
+        out += "\n";
+      }
+    }
+  }
   return out;
 }
 

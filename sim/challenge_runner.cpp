@@ -39,6 +39,30 @@ std::uint64_t attempt_seed(std::uint64_t root, std::uint64_t index) { return Prn
 
 }  // namespace
 
+std::expected<StoredWindow, std::string> stored_window(const Config& base) {
+  auto symbols = split_symbols(base.session.symbols);
+  if (!symbols) return std::unexpected(symbols.error());
+  const Timeframe tf = *parse_timeframe(base.session.timeframe);
+  auto store = CandleStore::open(base.data.dir, /*read_only=*/true);
+  if (!store) return std::unexpected(store.error());
+  auto info = (*store)->info(symbols->front(), tf);
+  if (!info) return std::unexpected(info.error());
+  if (!*info || (*info)->rows == 0) {
+    return std::unexpected("no candles for " + symbols->front() + "/" + std::string(timeframe_name(tf)) + " in " +
+                           base.data.dir + "; import them with `verity data import FILE --symbol " +
+                           symbols->front() + "`");
+  }
+  StoredWindow w;
+  w.from_ns = std::max((*info)->first_ns, base.session.from_ns);
+  w.to_ns = std::min((*info)->last_ns + timeframe_ns(tf), base.session.to_ns);
+  if (w.to_ns <= w.from_ns) {
+    return std::unexpected("no candles for " + symbols->front() + " between session.from " +
+                           format_iso8601_ms(base.session.from_ns) + " and session.to " +
+                           format_iso8601_ms(base.session.to_ns) + " in " + base.data.dir);
+  }
+  return w;
+}
+
 std::expected<Config, std::string> attempt_config(const Config& base, std::uint64_t index) {
   Config c = base;
   c.session.seed = attempt_seed(base.session.seed, index);
@@ -48,21 +72,11 @@ std::expected<Config, std::string> attempt_config(const Config& base, std::uint6
   c.journal.level = JournalLevel::HASH;
   Prng window(c.session.seed, 1);
   if (base.session.source == "store") {
-    auto symbols = split_symbols(base.session.symbols);
-    if (!symbols) return std::unexpected(symbols.error());
-    const Timeframe tf = *parse_timeframe(base.session.timeframe);
-    auto store = CandleStore::open(base.data.dir, /*read_only=*/true);
-    if (!store) return std::unexpected(store.error());
-    auto info = (*store)->info(symbols->front(), tf);
-    if (!info) return std::unexpected(info.error());
-    if (!*info || (*info)->rows == 0) {
-      return std::unexpected("no candles for " + symbols->front() + "/" + std::string(timeframe_name(tf)) + " in " +
-                             base.data.dir + "; import them with `verity data import FILE --symbol " +
-                             symbols->front() + "`");
-    }
-    const std::int64_t bar_ns = timeframe_ns(tf);
-    const std::int64_t first = std::max((*info)->first_ns, base.session.from_ns);
-    const std::int64_t last = std::min((*info)->last_ns + bar_ns, base.session.to_ns);
+    auto stored = stored_window(base);
+    if (!stored) return std::unexpected(stored.error());
+    const std::int64_t bar_ns = timeframe_ns(*parse_timeframe(base.session.timeframe));
+    const std::int64_t first = stored->from_ns;
+    const std::int64_t last = stored->to_ns;
     const std::int64_t span = (base.challenge.max_days + 1) * kDayNs;
     const std::int64_t slack = (last - first - span) / kMinuteNs;
     const std::int64_t start =
@@ -81,27 +95,37 @@ std::expected<Config, std::string> attempt_config(const Config& base, std::uint6
 
 AttemptResult run_attempt(const Config& base, std::uint64_t index, const std::string& command,
                           const std::string& journal_dir) {
+  auto config = attempt_config(base, index);
+  if (!config) {
+    AttemptResult r;
+    r.index = index;
+    r.seed = attempt_seed(base.session.seed, index);
+    r.outcome = AttemptOutcome::failed;
+    r.detail = config.error();
+    r.checks["no_crash"] = false;
+    return r;
+  }
+  // run_attempt journals at the configured level when given a folder.
+  if (!journal_dir.empty()) config->journal.level = base.journal.level;
+  const bool keep_curve = index < static_cast<std::uint64_t>(base.challenge.sample_curves);
+  return run_configured_attempt(*config, index, keep_curve, command,
+                                journal_dir.empty() ? "" : journal_dir + "/attempt-" + std::to_string(index));
+}
+
+AttemptResult run_configured_attempt(const Config& config, std::uint64_t index, bool keep_curve,
+                                     const std::string& command, const std::string& journal_path) {
   AttemptResult r;
   r.index = index;
-  r.seed = attempt_seed(base.session.seed, index);
+  r.seed = config.session.seed;
   r.checks["no_crash"] = true;
   try {
-    auto config = attempt_config(base, index);
-    if (!config) {
-      r.outcome = AttemptOutcome::failed;
-      r.detail = config.error();
-      r.checks["no_crash"] = false;
-      return r;
-    }
-    const bool keep_curve = index < static_cast<std::uint64_t>(base.challenge.sample_curves);
-    AttemptTap tap(*config, keep_curve);
+    AttemptTap tap(config, keep_curve);
     MemoryStore memory;
     std::unique_ptr<RocksDbStore> disk;
     JournalStore* store = &memory;
-    if (!journal_dir.empty()) {
+    if (!journal_path.empty()) {
       // One journal folder per attempt: `verity replay --journal DIR/attempt-K`.
-      config->journal.level = base.journal.level;
-      auto opened = RocksDbStore::open(journal_dir + "/attempt-" + std::to_string(index), base.journal.durability);
+      auto opened = RocksDbStore::open(journal_path, config.journal.durability);
       if (!opened) {
         r.outcome = AttemptOutcome::failed;
         r.detail = opened.error();
@@ -114,7 +138,7 @@ AttemptResult run_attempt(const Config& base, std::uint64_t index, const std::st
     SimHooks hooks;
     hooks.observer = [&tap](const FramePtr& f) { tap.on_frame(f); };
     hooks.stop = [&tap] { return tap.expired(); };
-    auto sim = run_sim(*config, *store, command, hooks);
+    auto sim = run_sim(config, *store, command, hooks);
     if (!sim) {
       r.outcome = AttemptOutcome::failed;
       r.detail = sim.error();

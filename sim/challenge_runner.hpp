@@ -43,6 +43,14 @@ struct ChallengeRun {
   std::vector<AttemptResult> attempts;  // by index
 };
 
+/// The span of stored candles a store-sourced session may use: the first
+/// symbol's candles within [session.from, session.to). Fails when there are
+/// none, naming the symbol and the folder.
+struct StoredWindow {
+  std::int64_t from_ns = 0, to_ns = 0;  // to: the end of the last candle
+};
+std::expected<StoredWindow, std::string> stored_window(const Config& base);
+
 /// The config attempt `index` runs with: its seed and its window.
 /// Fails when a stored window cannot be found (no data for the symbol).
 std::expected<Config, std::string> attempt_config(const Config& base, std::uint64_t index);
@@ -52,6 +60,13 @@ std::expected<Config, std::string> attempt_config(const Config& base, std::uint6
 /// journal_dir/attempt-<index> (RocksDB); else in memory at level hash.
 AttemptResult run_attempt(const Config& base, std::uint64_t index, const std::string& command,
                           const std::string& journal_dir = "");
+
+/// A session already configured (seed, window) run as an attempt: the
+/// metrics, outcome and checks of AttemptTap, ended by a pass, a breach,
+/// challenge.max_days or the data's end. Journaled into `journal_path`
+/// (RocksDB) when given, else in memory at config.journal.level. Never throws.
+AttemptResult run_configured_attempt(const Config& config, std::uint64_t index, bool keep_curve,
+                                     const std::string& command, const std::string& journal_path = "");
 
 std::expected<ChallengeRun, std::string> run_challenge(const Config& config, const ChallengeOptions& options);
 

@@ -50,6 +50,9 @@ struct AttemptMetrics {
   std::array<std::uint64_t, 3> session_wins{}, session_trades{};
   double buy_hold_return_pct = 0; // first to last close of the first symbol seen
   double days = 0;                // span of the attempt in days
+  /// The UTC-day returns behind sharpe and sortino (sim/metrics.hpp), for
+  /// statistics over a whole session (the deflated Sharpe ratio).
+  std::vector<double> daily_returns;
 };
 
 enum class AttemptOutcome { passed, breached, expired, failed };

@@ -205,7 +205,7 @@ AttemptMetrics MetricsRecorder::finish(std::int64_t end_time_ns) {
   closes.push_back(equity_);
   const std::int64_t last_day = std::max(cur_day_, floor_div(end_time_ns - 1, kNsPerDay));
   for (std::int64_t d = cur_day_; d < last_day; ++d) closes.push_back(equity_);
-  std::vector<double> returns;
+  std::vector<double>& returns = m.daily_returns;
   returns.reserve(closes.size());
   double prev = initial_;
   for (const double c : closes) {

@@ -5,7 +5,8 @@
 // (every prediction and every online-learned head), promote and rollback
 // decide which version the next session runs, a what-if runs another
 // version, and a model file changed behind the registry's back stops a
-// replay instead of letting it lie.
+// replay instead of letting it lie. `verity models evaluate` compares the
+// ensemble with the baseline over the same seeds.
 //
 // The models are tiny (window 10, LSTM 8 units, a Transformer of width 8)
 // and the features warm within a few hundred bars, so a session of 3000
@@ -33,7 +34,10 @@
 #include "models/trainer.hpp"
 #include "replay/replay.hpp"
 #include "replay/what_if.hpp"
+#include "models/metrics.hpp"
+#include "sim/challenge_runner.hpp"
 #include "sim/sim_runner.hpp"
+#include "sim/strategy_evaluation.hpp"
 #include "tests/support/temp_dir.hpp"
 
 namespace verity {
@@ -460,6 +464,69 @@ TEST_F(ModelSession, ALabelHorizonOtherThanTheDefaultReplays) {
                                                               std::to_string(replay->divergence->seq) + ": " +
                                                               replay->divergence->what
                                                         : "");
+}
+
+// `verity models evaluate`: both strategies face the same attempts (each
+// batch is what run_challenge gives alone), the continuous sessions cover
+// the whole window, the deflated Sharpe ratio is the formula's over their
+// per-day Sharpe ratios, and the whole report is deterministic.
+TEST_F(ModelSession, EvaluationComparesStrategiesOverTheSameSeeds) {
+  promote_first_versions();
+  std::vector<Config> configs;
+  for (const char* strategy : {"baseline", "ensemble"}) {
+    Config c = session_config(registry(), 4'320);  // three days for the continuous session
+    c.model.strategy = strategy;
+    c.challenge.max_days = 1;                        // attempts of two days
+    configs.push_back(c);
+  }
+  EvaluationOptions o;
+  o.attempts = 2;
+  o.trials = 1;  // fewer than the strategies: counts as 2
+  o.threads = 2;
+  o.scenario = "test";
+  auto first = evaluate_strategies(configs, o);
+  ASSERT_TRUE(first.has_value()) << first.error();
+  ASSERT_EQ(first->rows.size(), 2u);
+  EXPECT_EQ(first->trials, 2u);
+  for (std::size_t k = 0; k < 2; ++k) {
+    const StrategyEvaluation& row = first->rows[k];
+    EXPECT_EQ(row.strategy, configs[k].model.strategy);
+    ChallengeOptions co;
+    co.attempts = 2;
+    co.threads = 1;
+    auto alone = run_challenge(configs[k], co);
+    ASSERT_TRUE(alone.has_value()) << alone.error();
+    EXPECT_EQ(row.challenge.attempts, 2u);
+    EXPECT_EQ(row.challenge.final_hash, alone->summary.final_hash) << row.strategy;
+    EXPECT_EQ(row.challenge.passed, alone->summary.passed);
+    EXPECT_EQ(row.outcome, "expired") << row.detail;  // ran to the end: no target to pass
+    EXPECT_EQ(row.bars, 4'320u);
+    EXPECT_GE(row.days, 3u);  // three days of bars; the last close may open a fourth UTC day
+    EXPECT_LE(row.days, 4u);
+    EXPECT_TRUE(std::isfinite(row.dsr));
+    EXPECT_GE(row.dsr, 0.0);
+    EXPECT_LE(row.dsr, 1.0);
+    EXPECT_EQ(row.dsr, deflated_sharpe_ratio(row.sharpe_daily, row.days, row.skew, row.kurtosis, 2,
+                                             first->sharpe_variance));
+  }
+  const double d = first->rows[0].sharpe_daily - first->rows[1].sharpe_daily;
+  EXPECT_DOUBLE_EQ(first->sharpe_variance, d * d / 2.0);
+  EXPECT_GT(first->rows[1].trades, 0u) << "the ensemble never traded: the comparison says nothing";
+
+  auto second = evaluate_strategies(configs, o);
+  ASSERT_TRUE(second.has_value()) << second.error();
+  EXPECT_EQ(evaluation_json(*second).substr(0, evaluation_json(*second).find("\"elapsed_s\"")),
+            evaluation_json(*first).substr(0, evaluation_json(*first).find("\"elapsed_s\"")));
+  EXPECT_TRUE(mentions(evaluation_markdown(*first), "| ensemble | 2 |"));
+}
+
+// A strategy whose models are not in force fails before any session runs.
+TEST_F(ModelSession, EvaluationRefusesAStrategyWithoutPromotedModels) {
+  Config c = session_config(registry());
+  auto r = evaluate_strategies({c}, EvaluationOptions{});
+  ASSERT_FALSE(r.has_value());
+  EXPECT_TRUE(mentions(r.error(), "strategy ensemble"));
+  EXPECT_TRUE(mentions(r.error(), "no promoted version")) << r.error();
 }
 
 }  // namespace
