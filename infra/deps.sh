@@ -17,6 +17,8 @@ packages=(
   libspdlog-dev libfmt-dev libcli11-dev libtomlplusplus-dev nlohmann-json3-dev libzip-dev zlib1g-dev
   # models: LibTorch trains them (the verity_torch module)
   libtorch-dev libgflags-dev
+  # live mode: HTTP/WebSocket (Boost.Beast, Asio), HTTPS clients (libcurl), HMAC and TLS (OpenSSL)
+  libboost-dev libcurl4-openssl-dev libssl-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev librapidcheck-dev libbenchmark-dev
   # the challenge report's browser test (tests/cli/report_browser_test.cpp)

@@ -39,6 +39,7 @@ enum RejectReason {
   noPosition @13;
   unknownOrder @14;          # cancel or replace of an order the venue does not hold
   challengeOver @15;         # the challenge attempt has passed or breached
+  belowThreshold @16;        # confidence under the operator's /threshold
 }
 
 # What an Order message asks of the venue.

@@ -126,22 +126,27 @@ std::expected<std::vector<std::string>, std::string> split_symbols(const std::st
   return out;
 }
 
-std::expected<SessionInputs, std::string> make_session_inputs(const Config& config, const PrngStreams& streams) {
-  auto in = config.session.source == "store" ? from_store(config) : from_generator(config, streams);
-  if (!in) return in;
+std::expected<void, std::string> add_session_models(const Config& config, SessionInputs& in) {
   // The execution metrics version the session runs with (execution.metrics):
   // an unknown version fails here, naming the versions there are.
   auto dir = resolve_project_path(kExecutionMetricsDir, "execution.metrics", PathKind::directory);
   if (!dir) return std::unexpected(dir.error());
   auto metrics = load_execution_metrics(*dir, config.execution.metrics);
   if (!metrics) return std::unexpected(metrics.error());
-  in->data_sources.push_back({"execution-metrics:" + metrics->version, hash128(to_json_text(*metrics))});
-  in->metrics = std::make_shared<const ExecutionMetrics>(std::move(*metrics));
+  in.data_sources.push_back({"execution-metrics:" + metrics->version, hash128(to_json_text(*metrics))});
+  in.metrics = std::make_shared<const ExecutionMetrics>(std::move(*metrics));
   auto models = load_session_models(config);
   if (!models) return std::unexpected(models.error());
-  in->models = std::move(*models);
-  if (in->models)
-    for (const auto& m : in->models->models) in->data_sources.push_back({"model:" + m.name + "@" + m.version, m.file_hash});
+  in.models = std::move(*models);
+  if (in.models)
+    for (const auto& m : in.models->models) in.data_sources.push_back({"model:" + m.name + "@" + m.version, m.file_hash});
+  return {};
+}
+
+std::expected<SessionInputs, std::string> make_session_inputs(const Config& config, const PrngStreams& streams) {
+  auto in = config.session.source == "store" ? from_store(config) : from_generator(config, streams);
+  if (!in) return in;
+  if (auto ok = add_session_models(config, *in); !ok) return std::unexpected(ok.error());
   return in;
 }
 

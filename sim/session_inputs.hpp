@@ -37,6 +37,12 @@ struct SessionInputs {
 /// session reads, so it is part of the session id.
 std::expected<SessionInputs, std::string> make_session_inputs(const Config& config, const PrngStreams& streams);
 
+/// What every session reads besides its bars, added to `in`: the execution
+/// metrics version execution.metrics names and the registry models the
+/// strategy needs, each listed in in.data_sources with its hash. A live
+/// session, whose bars come from outside, reads these the same way.
+std::expected<void, std::string> add_session_models(const Config& config, SessionInputs& in);
+
 /// "BTCUSDT, ETHUSDT" -> {"BTCUSDT", "ETHUSDT"}: trimmed, empty items refused.
 std::expected<std::vector<std::string>, std::string> split_symbols(const std::string& list);
 

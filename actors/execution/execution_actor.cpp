@@ -1,10 +1,16 @@
-// The execution actor: the simulated venue (SimVenue) behind a mailbox. It
-// turns Order messages into VenueOrders, feeds bars to the venue and sends
-// every report it returns: fills to portfolio (which books them) and notify;
-// rejections, acceptances and cancels to notify only.
+// The execution actor: a venue behind a mailbox. With execution.venue
+// "sim" it is the simulated venue (SimVenue): it turns Order messages into
+// VenueOrders, feeds bars to the venue and sends every report it returns:
+// fills to portfolio (which books them) and notify; rejections, acceptances
+// and cancels to notify only. With "binance" it is LiveVenue: orders and
+// bracket exits leave as Order messages to `external` (the live runner
+// sends them after the step commits), and the exchange's reports enter as
+// ExecutionReport inputs, routed on the same way.
 #include <optional>
 
+#include "actors/execution/live_venue.hpp"
 #include "actors/execution/sim_venue.hpp"
+#include "actors/execution/venue_messages.hpp"
 #include "actors/runtime/config.hpp"
 #include "actors/runtime/convert.hpp"
 #include "actors/runtime/interfaces.hpp"
@@ -16,27 +22,13 @@ namespace verity {
 
 struct execution_state {
   std::optional<SimVenue> venue;
+  std::optional<LiveVenue> live;
   static inline const char* name = "execution";
 };
 
 namespace {
 void report(execution_actor::stateful_pointer<execution_state> self, const Wiring* w, const FillSpec& f) {
-  auto write = [&](auto r) {
-    r.setOrderId(f.order_id);
-    r.setExecId(f.exec_id);
-    r.setSymbol(f.symbol);
-    r.setSide(f.side);
-    r.setStatus(f.status);
-    r.setTimeNs(w->session->now_ns());
-    r.setLastQty(f.qty);
-    r.setLastPrice(f.price);
-    r.setCumQty(f.cum_qty);
-    r.setLeavesQty(f.leaves_qty);
-    r.setFeeUsd(f.fee_usd);
-    r.setLiquidity(f.liquidity);
-    r.setRejectReason(f.reject_reason);
-    r.setDetail(f.detail);
-  };
+  auto write = [&](schema::ExecutionReport::Builder r) { write_report(r, f, w->session->now_ns()); };
   Session& s = *w->session;
   if (f.is_fill()) {
     self->send(w->portfolio, s.emit<schema::ExecutionReport>(ActorId::EXECUTION, ActorId::PORTFOLIO, write));
@@ -44,28 +36,57 @@ void report(execution_actor::stateful_pointer<execution_state> self, const Wirin
   self->send(w->notify, s.emit<schema::ExecutionReport>(ActorId::EXECUTION, ActorId::NOTIFY, write));
 }
 
-VenueOrder to_venue_order(schema::Order::Reader o, std::int64_t time_ns) {
-  VenueOrder v;
-  v.order_id = o.getOrderId();
-  v.action = o.getAction();
-  v.target_order_id = o.getTargetOrderId();
-  v.symbol = text_of(o.getSymbol());
-  v.side = o.getSide();
-  v.type = o.getType();
-  v.qty = o.getQty();
-  v.limit_price = o.getLimitPrice();
-  v.stop_price = o.getStopPrice();
-  v.stop_loss = o.getStopLoss();
-  v.take_profit = o.getTakeProfit();
-  v.reduce_only = o.getReduceOnly();
-  v.time_in_force = o.getTimeInForce();
-  v.ref_price = o.getRefPrice();
-  v.time_ns = time_ns;
-  return v;
+/// An outbound request: an Order to `external`, journaled, sent to no actor.
+void request(const Wiring* w, const VenueOrder& o, std::uint64_t signal_id) {
+  w->session->emit<schema::Order>(ActorId::EXECUTION, ActorId::EXTERNAL, [&](schema::Order::Builder b) {
+    b.setOrderId(o.order_id);
+    b.setClientOrderId(client_order_id(w->session->id(), o.order_id));
+    b.setSymbol(o.symbol);
+    b.setSide(o.side);
+    b.setType(o.type);
+    b.setQty(o.qty);
+    b.setLimitPrice(o.limit_price);
+    b.setStopPrice(o.stop_price);
+    b.setTakeProfit(o.take_profit);
+    b.setStopLoss(o.stop_loss);
+    b.setReduceOnly(o.reduce_only);
+    b.setTimeInForce(o.time_in_force);
+    b.setTimeNs(w->session->now_ns());
+    b.setSignalId(signal_id);
+    b.setRefPrice(o.ref_price);
+    b.setAction(o.action);
+    b.setTargetOrderId(o.target_order_id);
+  });
+}
+
+execution_actor::behavior_type live_behavior(execution_actor::stateful_pointer<execution_state> self,
+                                             const Wiring* w) {
+  self->state.live.emplace();
+  w->snapshots->add(
+      ActorId::EXECUTION, [self](StateWriter& out) { out.put(*self->state.live); },
+      [self](StateReader& in) { in.get(*self->state.live); });
+  return {
+      [=](const Msg<schema::Bar>& in) {
+        for (const VenueOrder& o : self->state.live->on_bar(to_bar_data(in.get()))) request(w, o, 0);
+      },
+      [=](const Msg<schema::Order>& in) {
+        const VenueOrder order = venue_order_of(in.get(), w->session->now_ns());
+        for (const VenueOrder& o : self->state.live->on_order(order)) request(w, o, in.get().getSignalId());
+      },
+      [=](const Msg<schema::ExecutionReport>& in) {
+        const FillSpec f = fill_of(in.get());
+        if (!self->state.live->on_report(f)) {
+          w->session->log().event(LogLevel::warn, in.time_ns(), in.frame->seq(), "execution", "unknown_order_report",
+                                  {{"order_id", f.order_id}, {"symbol", f.symbol}});
+        }
+        report(self, w, f);
+      },
+  };
 }
 
 execution_actor::behavior_type execution_behavior(execution_actor::stateful_pointer<execution_state> self,
                                                   const Wiring* w) {
+  if (w->config->execution.venue != "sim") return live_behavior(self, w);
   self->state.venue.emplace(*w->config, w->metrics, PrngStreams(w->config->session.seed).stream("execution"));
   w->snapshots->add(
       ActorId::EXECUTION, [self](StateWriter& out) { out.put(*self->state.venue); },
@@ -75,8 +96,14 @@ execution_actor::behavior_type execution_behavior(execution_actor::stateful_poin
         for (const FillSpec& f : self->state.venue->on_bar(to_bar_data(in.get()))) report(self, w, f);
       },
       [=](const Msg<schema::Order>& in) {
-        const VenueOrder order = to_venue_order(in.get(), w->session->now_ns());
+        const VenueOrder order = venue_order_of(in.get(), w->session->now_ns());
         for (const FillSpec& f : self->state.venue->on_order(order)) report(self, w, f);
+      },
+      [=](const Msg<schema::ExecutionReport>& in) {
+        // A venue report from outside while the simulated venue is in force:
+        // a journal made with another venue. Said, never booked.
+        w->session->log().event(LogLevel::warn, in.time_ns(), in.frame->seq(), "execution", "venue_report_ignored",
+                                {{"reason", "execution.venue is sim"}});
       },
   };
 }

@@ -4,6 +4,7 @@
 #include <map>
 
 #include "actors/runtime/convert.hpp"
+#include "actors/runtime/config.hpp"
 #include "actors/runtime/interfaces.hpp"
 #include "actors/runtime/snapshot.hpp"
 #include "actors/runtime/session.hpp"
@@ -39,6 +40,18 @@ feed_actor::behavior_type feed_behavior(feed_actor::stateful_pointer<feed_state>
           return;
         }
         last[bar.symbol] = bar.open_time_ns;
+        const double range_pct = bar.open > 0 ? (bar.high - bar.low) / bar.open * 100.0 : 0.0;
+        if (range_pct > w->config->risk.alert_volatility_pct) {
+          self->send(w->notify, s.emit<schema::Notification>(ActorId::FEED, ActorId::NOTIFY, [&](auto n) {
+            n.setTimeNs(bar.open_time_ns + bar.interval_ns);
+            n.setMode(s.mode());
+            n.setSeverity(schema::Severity::ALERT);
+            n.setEvent("volatility_spike");
+            n.setSymbol(bar.symbol);
+            n.setText("bar range " + std::to_string(range_pct) + "% of its open (alert above " +
+                      std::to_string(w->config->risk.alert_volatility_pct) + "%)");
+          }));
+        }
         self->send(w->features, s.forward(ActorId::FEED, ActorId::FEATURES, in));
         self->send(w->execution, s.forward(ActorId::FEED, ActorId::EXECUTION, in));
         self->send(w->portfolio, s.forward(ActorId::FEED, ActorId::PORTFOLIO, in));

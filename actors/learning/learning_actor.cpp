@@ -70,7 +70,7 @@ void notify(learning_actor::stateful_pointer<learning_state> self, const Wiring*
             schema::Severity severity, const std::string& event, const std::string& symbol, const std::string& text) {
   self->send(w->notify, w->session->emit<schema::Notification>(ActorId::LEARNING, ActorId::NOTIFY, [&](auto n) {
     n.setTimeNs(t);
-    n.setMode(schema::Mode::SIM);
+    n.setMode(w->session->mode());
     n.setSeverity(severity);
     n.setEvent(event);
     n.setSymbol(symbol);

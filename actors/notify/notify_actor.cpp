@@ -1,6 +1,14 @@
-// The notify actor in sim: a log sink. Decisions and fills are logged at
-// debug, rejections at info, quarantined data at warn. In live mode (a later
-// issue) the same messages go to Telegram.
+// The notify actor: a log sink, and the graph's outbound alerts. Decisions
+// and fills are logged at debug, rejections at info, quarantined data at
+// warn. Alerts leave as Notification messages to `external` (journaled;
+// the live runner sends them to Telegram, docs/LIVE.md):
+//   kill_switch_signal_blocked  a signal refused because the kill switch is on
+//   guardrail_breach_attempt    a signal refused by the daily or total loss guardrail
+//   venue_api_failure           an order the venue could not take (venueUnavailable)
+//   challenge_passed / challenge_breached
+// and every warning or alert another actor sends (volatility_spike from
+// feed, drawdown_over_10pct from risk, feature_drift and retrain_trigger
+// from learning). Each carries the session's mode.
 #include "actors/runtime/convert.hpp"
 #include "actors/runtime/interfaces.hpp"
 #include "actors/runtime/session.hpp"
@@ -12,14 +20,35 @@ struct notify_state {
 };
 
 namespace {
+void alert(const Wiring* w, std::int64_t time_ns, schema::Severity severity, const std::string& event,
+           const std::string& symbol, const std::string& text) {
+  Session& s = *w->session;
+  s.emit<schema::Notification>(ActorId::NOTIFY, ActorId::EXTERNAL, [&](auto n) {
+    n.setTimeNs(time_ns);
+    n.setMode(s.mode());
+    n.setSeverity(severity);
+    n.setEvent(event);
+    n.setSymbol(symbol);
+    n.setText(text);
+  });
+}
+
 notify_actor::behavior_type notify_behavior(notify_actor::stateful_pointer<notify_state> self, const Wiring* w) {
   return {
       [=](const Msg<schema::RiskDecision>& in) {
         const Logger& log = w->session->log();
         auto d = in.get();
+        auto intent = d.getIntent();
+        const auto reason = d.getReason();
+        if (reason == schema::RejectReason::KILL_SWITCH) {
+          alert(w, in.time_ns(), schema::Severity::ALERT, "kill_switch_signal_blocked", text_of(intent.getSymbol()),
+                "a signal was refused: the kill switch is on");
+        } else if (reason == schema::RejectReason::DAILY_LOSS || reason == schema::RejectReason::MAX_LOSS) {
+          alert(w, in.time_ns(), schema::Severity::ALERT, "guardrail_breach_attempt", text_of(intent.getSymbol()),
+                enum_name(reason) + ": " + text_of(d.getDetail()));
+        }
         const LogLevel level = d.getApproved() ? LogLevel::debug : LogLevel::info;
         if (!log.enabled(level)) return;
-        auto intent = d.getIntent();
         log.event(level, in.time_ns(), in.frame->seq(), "risk", d.getApproved() ? "signal_approved" : "signal_rejected",
                   {{"pair", text_of(intent.getSymbol())},
                    {"entry", intent.getRefPrice()},
@@ -33,6 +62,10 @@ notify_actor::behavior_type notify_behavior(notify_actor::stateful_pointer<notif
         auto r = in.get();
         const auto status = r.getStatus();
         const bool rejected = status == schema::OrderStatus::REJECTED;
+        if (rejected && r.getRejectReason() == schema::RejectReason::VENUE_UNAVAILABLE) {
+          alert(w, in.time_ns(), schema::Severity::ALERT, "venue_api_failure", text_of(r.getSymbol()),
+                "order " + std::to_string(r.getOrderId()) + ": " + text_of(r.getDetail()));
+        }
         const LogLevel level = rejected ? LogLevel::info : LogLevel::debug;
         if (!log.enabled(level)) return;
         const char* event = rejected                                     ? "order_rejected"
@@ -60,6 +93,11 @@ notify_actor::behavior_type notify_behavior(notify_actor::stateful_pointer<notif
       [=](const Msg<schema::ChallengeStatus>& in) {
         auto c = in.get();
         const bool breached = c.getState() == schema::ChallengeState::BREACHED;
+        if (breached || c.getState() == schema::ChallengeState::PASSED) {
+          alert(w, in.time_ns(), breached ? schema::Severity::CRITICAL : schema::Severity::INFO,
+                breached ? "challenge_breached" : "challenge_passed", "",
+                breached ? "rule " + text_of(c.getRule()) + ", equity " + std::to_string(c.getEquityUsd()) : "passed");
+        }
         w->session->log().event(breached ? LogLevel::warn : LogLevel::info, in.time_ns(), in.frame->seq(), "risk",
                                 "challenge_" + std::string(enum_name(c.getState())),
                                 {{"phase", c.getPhase()},
@@ -73,6 +111,9 @@ notify_actor::behavior_type notify_behavior(notify_actor::stateful_pointer<notif
       },
       [=](const Msg<schema::Notification>& in) {
         auto n = in.get();
+        if (n.getSeverity() >= schema::Severity::WARNING) {
+          alert(w, n.getTimeNs(), n.getSeverity(), text_of(n.getEvent()), text_of(n.getSymbol()), text_of(n.getText()));
+        }
         w->session->log().event(LogLevel::info, in.time_ns(), in.frame->seq(), "notify", text_of(n.getEvent()),
                                 {{"text", text_of(n.getText())}});
       },

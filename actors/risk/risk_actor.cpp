@@ -19,6 +19,8 @@ struct risk_state {
   std::optional<CostModel> costs;
   std::optional<RiskEngine> engine;
   std::uint64_t next_order_id = 1;
+  double peak_equity_usd = 0;      // for the drawdown alert
+  bool drawdown_alerted = false;   // re-armed when the drawdown is back under half the threshold
   static inline const char* name = "risk";
 };
 
@@ -32,7 +34,7 @@ void send_orders(risk_self self, const Wiring* w, const std::vector<OrderSpec>& 
     const std::uint64_t order_id = self->state.next_order_id++;
     self->send(w->execution, s.emit<schema::Order>(ActorId::RISK, ActorId::EXECUTION, [&](auto out) {
       out.setOrderId(order_id);
-      out.setClientOrderId("v" + session_hex(s.id()) + "-" + std::to_string(order_id));
+      out.setClientOrderId(client_order_id(s.id(), order_id));
       out.setSymbol(o.symbol);
       out.setSide(o.side);
       out.setType(schema::OrderType::MARKET);
@@ -81,8 +83,15 @@ risk_actor::behavior_type risk_behavior(risk_self self, const Wiring* w) {
   self->state.engine.emplace(cfg.risk, cfg.ftmo, cfg.portfolio.initial_balance_usd, cfg.execution.qty_step,
                              [costs](std::string_view pair, std::int64_t t) { return costs->worst_cost_bps(pair, t); });
   w->snapshots->add(
-      ActorId::RISK, [self](StateWriter& out) { out.put_all(*self->state.engine, self->state.next_order_id); },
-      [self](StateReader& in) { in.get_all(*self->state.engine, self->state.next_order_id); });
+      ActorId::RISK,
+      [self](StateWriter& out) {
+        out.put_all(*self->state.engine, self->state.next_order_id, self->state.peak_equity_usd,
+                    self->state.drawdown_alerted);
+      },
+      [self](StateReader& in) {
+        in.get_all(*self->state.engine, self->state.next_order_id, self->state.peak_equity_usd,
+                   self->state.drawdown_alerted);
+      });
   return {
       [=](const Msg<schema::Signal>& in) {
         Session& s = *w->session;
@@ -125,13 +134,37 @@ risk_actor::behavior_type risk_behavior(risk_self self, const Wiring* w) {
           view.mark[symbol] = p.getMarkPrice();
         }
         if (auto e = self->state.engine->on_account(view)) on_challenge_event(self, w, *e);
+        // The drawdown alert: once per excursion past the threshold.
+        auto& st = self->state;
+        st.peak_equity_usd = std::max(st.peak_equity_usd, view.equity_usd);
+        const double dd_pct = st.peak_equity_usd > 0 ? (1.0 - view.equity_usd / st.peak_equity_usd) * 100.0 : 0.0;
+        const double limit = w->config->risk.alert_drawdown_pct;
+        if (!st.drawdown_alerted && dd_pct > limit) {
+          st.drawdown_alerted = true;
+          Session& s = *w->session;
+          self->send(w->notify, s.emit<schema::Notification>(ActorId::RISK, ActorId::NOTIFY, [&](auto n) {
+            n.setTimeNs(view.time_ns);
+            n.setMode(s.mode());
+            n.setSeverity(schema::Severity::ALERT);
+            n.setEvent("drawdown_over_10pct");
+            n.setText("equity " + std::to_string(view.equity_usd) + " is " + std::to_string(dd_pct) +
+                      "% below its peak " + std::to_string(st.peak_equity_usd) + " (alert above " +
+                      std::to_string(limit) + "%)");
+          }));
+        } else if (st.drawdown_alerted && dd_pct < limit / 2) {
+          st.drawdown_alerted = false;
+        }
       },
       [=](const Msg<schema::ControlCommand>& in) {
         auto c = in.get();
         if (c.getCommand().isKillSwitch()) {
           self->state.engine->set_kill_switch(c.getCommand().getKillSwitch());
           w->session->log().event(LogLevel::warn, in.time_ns(), in.frame->seq(), "risk", "kill_switch",
-                                  {{"on", c.getCommand().getKillSwitch()}});
+                                  {{"on", c.getCommand().getKillSwitch()}, {"source", enum_name(c.getSource())}});
+        } else if (c.getCommand().isThreshold()) {
+          self->state.engine->set_threshold(c.getCommand().getThreshold());
+          w->session->log().event(LogLevel::warn, in.time_ns(), in.frame->seq(), "risk", "threshold",
+                                  {{"value", c.getCommand().getThreshold()}, {"source", enum_name(c.getSource())}});
         }
       },
   };

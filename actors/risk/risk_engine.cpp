@@ -152,6 +152,11 @@ RiskVerdict RiskEngine::evaluate(const std::string& symbol, std::int64_t time_ns
                                  schema::Tier tier) {
   tracker_.advance_to(time_ns);
   if (kill_switch_) return reject(schema::RejectReason::KILL_SWITCH, "kill switch is on");
+  if (threshold_ > 0 && s.confidence < threshold_) {
+    return reject(schema::RejectReason::BELOW_THRESHOLD,
+                  "confidence " + std::to_string(s.confidence) + " is below the operator's threshold " +
+                      std::to_string(threshold_));
+  }
   if (over_) {
     const auto& b = tracker_.breach();
     return reject(schema::RejectReason::CHALLENGE_OVER,

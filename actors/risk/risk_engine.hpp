@@ -98,6 +98,10 @@ class RiskEngine {
   std::optional<ChallengeEvent> on_account(const AccountView& account);
   void set_kill_switch(bool on) { kill_switch_ = on; }
   bool kill_switch() const { return kill_switch_; }
+  /// The operator's confidence threshold (/threshold): a signal below it is
+  /// refused (below_threshold). 0, the start: the strategy's own floor only.
+  void set_threshold(double t) { threshold_ = t; }
+  double threshold() const { return threshold_; }
   RiskVerdict evaluate(const std::string& symbol, std::int64_t time_ns, const SignalSpec& signal,
                        schema::Tier tier = schema::Tier::LOW);
 
@@ -120,9 +124,9 @@ class RiskEngine {
   /// The state that changes with messages (the configs and the cost
   /// function come from the constructor).
   template <class W>
-  void save(W& w) const { w.put_all(kill_switch_, tracker_, phase_, over_, account_, stops_, entries_, losses_); }
+  void save(W& w) const { w.put_all(kill_switch_, threshold_, tracker_, phase_, over_, account_, stops_, entries_, losses_); }
   template <class R>
-  void load(R& r) { r.get_all(kill_switch_, tracker_, phase_, over_, account_, stops_, entries_, losses_); }
+  void load(R& r) { r.get_all(kill_switch_, threshold_, tracker_, phase_, over_, account_, stops_, entries_, losses_); }
 
  private:
   double mark_of(const std::string& symbol) const;
@@ -135,6 +139,7 @@ class RiskEngine {
   double initial_usd_, qty_step_;
   WorstCostFn worst_cost_bps_;
   bool kill_switch_;
+  double threshold_ = 0;
   FtmoTracker tracker_;
   int phase_ = 1;
   bool over_ = false;

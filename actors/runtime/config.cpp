@@ -18,7 +18,7 @@ namespace verity {
 
 namespace {
 
-enum class Type { integer, unsigned64, real, boolean, text, choice, timestamp };
+enum class Type { integer, unsigned64, real, boolean, text, optional_text, choice, timestamp };
 
 /// One configuration key: where it lives in Config, its type and its bounds.
 struct Key {
@@ -326,6 +326,12 @@ const std::vector<Key>& key_table() {
        at([](Config& c) -> auto& { return c.execution.spread_bps; })},
       {"execution.slippage_bps", Type::real, 0, 1000, {}, "slippage on market orders, basis points",
        at([](Config& c) -> auto& { return c.execution.slippage_bps; })},
+      {"risk.alert_drawdown_pct", Type::real, 0.1, 100, {}, "an alert notification when equity falls this far below its peak, percent (re-armed below half of it)",
+       at([](Config& c) -> auto& { return c.risk.alert_drawdown_pct; })},
+      {"risk.alert_volatility_pct", Type::real, 0.1, 1000, {}, "an alert notification for a bar whose high-low range exceeds this share of its open, percent",
+       at([](Config& c) -> auto& { return c.risk.alert_volatility_pct; })},
+      {"execution.venue", Type::choice, 0, 0, {"sim", "binance"}, "where orders go: the simulated venue (sims, dryrun) or signed orders to Binance spot (live mode)",
+       at([](Config& c) -> auto& { return c.execution.venue; })},
       {"execution.cost_model", Type::choice, 0, 0, {"empirical", "fixed"}, "spread and slippage: drawn from the empirical metrics per pair and session, or the fixed bps below",
        at([](Config& c) -> auto& { return c.execution.cost_model; })},
       {"execution.participation_pct", Type::real, 0.01, 100, {}, "most of a bar's volume one order may fill, percent; the rest waits for later bars",
@@ -342,6 +348,34 @@ const std::vector<Key>& key_table() {
        at([](Config& c) -> auto& { return c.execution.max_leverage; })},
       {"portfolio.initial_balance_usd", Type::real, 1, 1e12, {}, "starting balance, USD",
        at([](Config& c) -> auto& { return c.portfolio.initial_balance_usd; })},
+      {"live.rest_base", Type::text, 0, 0, {}, "Binance REST base URL (the mock exchange in tests)",
+       at([](Config& c) -> auto& { return c.live.rest_base; })},
+      {"live.ws_base", Type::text, 0, 0, {}, "Binance WebSocket base URL",
+       at([](Config& c) -> auto& { return c.live.ws_base; })},
+      {"live.warmup_bars", Type::integer, 0, 1e6, {}, "closed bars fetched over REST and fed before the live ones, to warm the features",
+       at([](Config& c) -> auto& { return c.live.warmup_bars; })},
+      {"live.max_bars", Type::integer, 0, 1e10, {}, "stop after this many live bars; 0: run until SIGINT or SIGTERM",
+       at([](Config& c) -> auto& { return c.live.max_bars; })},
+      {"live.stale_after_s", Type::real, 1, 1e6, {}, "the feed is stale (/healthz not ready, an alert) this long after the newest bar closed",
+       at([](Config& c) -> auto& { return c.live.stale_after_s; })},
+      {"live.http_address", Type::text, 0, 0, {}, "address of /healthz, /metrics and the dashboard",
+       at([](Config& c) -> auto& { return c.live.http_address; })},
+      {"live.http_port", Type::integer, -1, 65535, {}, "port of /healthz, /metrics and the dashboard; 0: any free port; -1: none",
+       at([](Config& c) -> auto& { return c.live.http_port; })},
+      {"live.kill_switch_file", Type::optional_text, 0, 0, {}, "while this file exists the kill switch is on; empty: not watched",
+       at([](Config& c) -> auto& { return c.live.kill_switch_file; })},
+      {"live.kill_switch_poll_s", Type::real, 0.05, 3600, {}, "how often the kill-switch file is checked",
+       at([](Config& c) -> auto& { return c.live.kill_switch_poll_s; })},
+      {"live.recv_window_ms", Type::integer, 1, 60000, {}, "recvWindow of signed venue requests",
+       at([](Config& c) -> auto& { return c.live.recv_window_ms; })},
+      {"telegram.enabled", Type::boolean, 0, 0, {}, "run the Telegram bot (token from TELEGRAM_BOT_TOKEN or TELEGRAM_BOT_TOKEN_FILE)",
+       at([](Config& c) -> auto& { return c.telegram.enabled; })},
+      {"telegram.api_base", Type::text, 0, 0, {}, "Telegram Bot API base URL",
+       at([](Config& c) -> auto& { return c.telegram.api_base; })},
+      {"telegram.allowed_chats", Type::optional_text, 0, 0, {}, "comma-separated chat ids whose commands take effect; nobody else's do",
+       at([](Config& c) -> auto& { return c.telegram.allowed_chats; })},
+      {"telegram.poll_timeout_s", Type::integer, 0, 50, {}, "getUpdates long-polling timeout",
+       at([](Config& c) -> auto& { return c.telegram.poll_timeout_s; })},
       {"log.level", Type::choice, 0, 0, {"trace", "debug", "info", "warn", "error", "off"}, "least severe log level written",
        at([](Config& c) -> auto& { return c.log.level; })},
   };
@@ -382,6 +416,7 @@ std::string expected_text(const Key& k) {
     case Type::real: return "a number in [" + format_real(k.min) + ", " + format_real(k.max) + "]";
     case Type::boolean: return "true or false";
     case Type::text: return "a non-empty string";
+    case Type::optional_text: return "a string (empty: off)";
     case Type::timestamp: return "an ISO 8601 UTC time such as 2024-01-01T00:00:00Z";
     case Type::choice: {
       std::string s = "one of";
@@ -440,6 +475,10 @@ std::expected<void, std::string> set_from_text(Config& c, const Key& k, std::str
       *static_cast<std::string*>(field) = s;
       return {};
     }
+    case Type::optional_text: {
+      *static_cast<std::string*>(field) = s;
+      return {};
+    }
     case Type::timestamp: {
       auto t = parse_iso8601_ns(s);
       if (!t) return std::unexpected(fail(k, text, origin));
@@ -489,6 +528,7 @@ std::expected<std::string, std::string> toml_scalar(const Key& k, const toml::no
       if (auto v = n.value_exact<bool>()) return std::string(*v ? "true" : "false");
       break;
     case Type::text:
+    case Type::optional_text:
     case Type::choice:
       if (auto v = n.value_exact<std::string>()) return *v;
       break;
@@ -516,7 +556,8 @@ std::string render(const Config& c0, const Key& k) {
     }
     case Type::real: return format_real(*static_cast<double*>(field));
     case Type::boolean: return *static_cast<bool*>(field) ? "true" : "false";
-    case Type::text: return "\"" + *static_cast<std::string*>(field) + "\"";
+    case Type::text:
+    case Type::optional_text: return "\"" + *static_cast<std::string*>(field) + "\"";
     case Type::timestamp: return "\"" + format_iso8601_ms(*static_cast<std::int64_t*>(field)) + "\"";
     case Type::choice:
       if (path == "journal.level") return "\"" + std::string(level_name(*static_cast<JournalLevel*>(field))) + "\"";
@@ -643,7 +684,7 @@ std::vector<std::string_view> split_list(std::string_view text) {
 
 bool is_storage_key(std::string_view path) {
   return path.starts_with("journal.") || path.starts_with("log.") || path == "data.dir" || path == "model.registry" ||
-         path.starts_with("train.");
+         path.starts_with("train.") || path.starts_with("live.") || path.starts_with("telegram.");
 }
 
 std::string Config::canonical() const {

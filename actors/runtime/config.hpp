@@ -166,6 +166,8 @@ struct RiskConfig {
   double leverage_max = 5.0;                   // at confidence_high and above
   double confidence_low = 0.55;
   double confidence_high = 0.85;
+  double alert_drawdown_pct = 10.0;            // an alert when equity falls this far below its peak
+  double alert_volatility_pct = 5.0;           // an alert for a bar whose high-low range exceeds this share of its open
 };
 
 /// The prop-firm challenge the risk engine enforces (DESIGN.md, "FTMO
@@ -218,6 +220,10 @@ struct StressConfig {
 };
 
 struct ExecutionConfig {
+  /// Where orders go: "sim", the simulated venue in the graph (sims, and
+  /// live data in dryrun mode), or "binance", signed orders to a Binance
+  /// spot venue whose reports come back as journaled inputs (live mode).
+  std::string venue = "sim";
   /// Empirical spread/slippage metrics: "latest", or a version such as
   /// "2026-11-21.1" (docs/EXECUTION_METRICS.md).
   std::string metrics = "latest";
@@ -237,6 +243,32 @@ struct ExecutionConfig {
   /// model: half the spread, the slippage and the taker fee. Risk counts it
   /// on entry and exit; with empirical costs risk uses the pair's p90s.
   double worst_cost_per_side_bps() const { return spread_bps / 2.0 + slippage_bps + taker_fee_bps; }
+};
+
+/// `verity live`: where the outside world is and how the process talks to
+/// it (docs/LIVE.md). None of these can change what the graph does with
+/// its inputs, so they are left out of the session hash; secrets are never
+/// config: BINANCE_API_KEY, BINANCE_API_SECRET and TELEGRAM_BOT_TOKEN (or
+/// *_FILE) come from the environment.
+struct LiveConfig {
+  std::string rest_base = "https://api.binance.com";
+  std::string ws_base = "wss://stream.binance.com:9443";
+  std::int64_t warmup_bars = 1500;           // closed bars fetched over REST and fed before live ones
+  std::int64_t max_bars = 0;                 // stop after this many live bars (0: run until stopped)
+  double stale_after_s = 180.0;              // the feed is stale (not ready) past this since the newest bar closed
+  std::string http_address = "127.0.0.1";    // /healthz, /metrics, the dashboard
+  std::int64_t http_port = 8080;             // 0: any free port; -1: no HTTP
+  std::string kill_switch_file = "";         // while this file exists the kill switch is on
+  double kill_switch_poll_s = 2.0;
+  std::int64_t recv_window_ms = 5000;        // signed requests' recvWindow
+};
+
+/// The Telegram bot of a live session (docs/TELEGRAM.md).
+struct TelegramConfig {
+  bool enabled = false;
+  std::string api_base = "https://api.telegram.org";
+  std::string allowed_chats = "";            // comma-separated chat ids; nobody else has any effect
+  std::int64_t poll_timeout_s = 25;
 };
 
 struct PortfolioConfig {
@@ -263,6 +295,8 @@ struct Config {
   StressConfig stress;
   ExecutionConfig execution;
   PortfolioConfig portfolio;
+  LiveConfig live;
+  TelegramConfig telegram;
   LogConfig log;
 
   /// Every key that can change the outcome, as TOML with sorted sections
@@ -298,7 +332,9 @@ std::vector<std::string_view> split_list(std::string_view text);
 
 /// True for keys that cannot change a session's outcome: where and how much
 /// is stored or logged, where the model registry is (the manifest records
-/// each model's version and file hash instead), and `verity train`'s own.
+/// each model's version and file hash instead), `verity train`'s own, and
+/// where a live session's outside world is (live.*, telegram.*: what comes
+/// from there is journaled as inputs).
 bool is_storage_key(std::string_view path);
 
 /// A Markdown table of every key: name, type, default, range, meaning.

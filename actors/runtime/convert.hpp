@@ -4,10 +4,25 @@
 
 #include <capnp/schema.h>
 
+#include <cstdio>
+#include <string>
+
 #include "actors/feed/bar.hpp"
+#include "actors/runtime/log.hpp"
 #include "schema/market.capnp.h"
 
 namespace verity {
+
+/// The clientOrderId an order carries to a venue: "v<session hex>-<id>",
+/// at most 36 characters of [0-9a-z-] as Binance requires. Ids with the top
+/// bit set (the live venue's bracket exits) are written "x<hex of the rest>".
+inline std::string client_order_id(std::uint64_t session, std::uint64_t order_id) {
+  constexpr std::uint64_t kTop = std::uint64_t{1} << 63;
+  if (order_id < kTop) return "v" + session_hex(session) + "-" + std::to_string(order_id);
+  char buf[20];
+  std::snprintf(buf, sizeof buf, "x%llx", static_cast<unsigned long long>(order_id & ~kTop));
+  return "v" + session_hex(session) + "-" + buf;
+}
 
 inline BarData to_bar_data(schema::Bar::Reader r) {
   BarData b;

@@ -68,6 +68,10 @@ Status Sequencer::replay_step(const FramePtr& input) {
       graph_.deliver(session_.forward(ActorId::EXTERNAL, InputRoute<schema::ControlCommand>::destination,
                                       Msg<schema::ControlCommand>{input}));
       break;
+    case Kind::EXECUTION_REPORT:
+      graph_.deliver(session_.forward(ActorId::EXTERNAL, InputRoute<schema::ExecutionReport>::destination,
+                                      Msg<schema::ExecutionReport>{input}));
+      break;
     default:
       return std::unexpected("seq " + std::to_string(input->seq()) + ": a " + std::string(kind_name(input->kind())) +
                              " from outside the graph is not an input the graph takes");

@@ -33,6 +33,7 @@ class Graph {
 
   void deliver(const Msg<schema::Bar>& m) { caf::anon_send(wiring_.feed, m); }
   void deliver(const Msg<schema::ControlCommand>& m) { caf::anon_send(wiring_.risk, m); }
+  void deliver(const Msg<schema::ExecutionReport>& m) { caf::anon_send(wiring_.execution, m); }
   /// Runs actors until none has work; returns how many jobs ran.
   std::size_t run_until_idle();
   /// Every actor's state, to save between steps or load before the first.
@@ -56,6 +57,11 @@ template <>
 struct InputRoute<schema::ControlCommand> {
   static constexpr ActorId destination = ActorId::RISK;
 };
+/// A live venue's answers (execution.venue "binance").
+template <>
+struct InputRoute<schema::ExecutionReport> {
+  static constexpr ActorId destination = ActorId::EXECUTION;
+};
 
 class Sequencer {
  public:
@@ -73,7 +79,8 @@ class Sequencer {
 
   /// One step from a journaled input: the same payload enters at the same
   /// logical time, in a new envelope the Session stamps (so a faithful
-  /// replay makes the same bytes). Bars and control commands are inputs.
+  /// replay makes the same bytes). Bars, control commands and venue reports
+  /// are inputs.
   Status replay_step(const FramePtr& input);
 
   /// Saves every actor's state each `every` steps (0: never).

@@ -41,7 +41,7 @@ using learning_actor = caf::typed_actor<takes<schema::FeatureVector>, takes<sche
 /// Sizes and approves or rejects signals; follows the account; obeys commands.
 using risk_actor = caf::typed_actor<takes<schema::Signal>, takes<schema::AccountSnapshot>, takes<schema::ControlCommand>>;
 /// The venue: fills orders, watches brackets on every bar.
-using execution_actor = caf::typed_actor<takes<schema::Bar>, takes<schema::Order>>;
+using execution_actor = caf::typed_actor<takes<schema::Bar>, takes<schema::Order>, takes<schema::ExecutionReport>>;
 /// Positions, balance and equity from fills and marks.
 using portfolio_actor = caf::typed_actor<takes<schema::Bar>, takes<schema::ExecutionReport>>;
 /// The outbound sink: logs in sim, Telegram in live.

@@ -28,6 +28,7 @@ class Logger {
   /// A logger that writes nothing (tests, benchmarks).
   static Logger silent();
 
+  Mode mode() const { return mode_; }
   bool enabled(LogLevel level) const { return level >= level_ && level_ != LogLevel::off; }
   void event(LogLevel level, std::int64_t time_ns, std::uint64_t seq, std::string_view actor, std::string_view event,
              const nlohmann::ordered_json& fields = nlohmann::ordered_json::object()) const;

@@ -48,6 +48,10 @@ class Session {
   void begin_step(std::int64_t time_ns) { now_ns_ = time_ns; }
   std::int64_t now_ns() const { return now_ns_; }
   std::uint64_t id() const { return journal_.session(); }
+  /// The mode messages carry (Notification.mode): the session's own, from
+  /// its manifest, so a replay of a live session makes the same bytes. The
+  /// logger says what this process is doing (a replay logs as replay).
+  Mode mode() const { return journal_.manifest().mode; }
   std::uint64_t last_seq() const { return journal_.last_seq(); }
   const Logger& log() const { return logger_; }
 
