@@ -113,7 +113,9 @@ int run_live_command(const LiveArgs& a) {
     o.allowed_chat_ids = chats;
     o.poll_timeout_s = static_cast<int>(config->telegram.poll_timeout_s);
     TelegramBotCallbacks cb;
-    // Controls become journaled inputs; queries are answered by the bot from the status board.
+    // Every command from an allowed chat is a journaled input: controls act
+    // in risk; queries (status) change nothing in the graph, and the bot has
+    // already answered them from the status board.
     cb.on_command = [&command_queue](const TelegramCommand& c) {
       InputQueue* queue = command_queue.load();
       if (queue == nullptr) return;
@@ -126,7 +128,7 @@ int run_live_command(const LiveArgs& a) {
         in.kill_switch = c.kill_switch_on;
       } else if (c.kind == TelegramCommandKind::threshold) {
         in.threshold = c.threshold;
-      } else {
+      } else if (!is_query(c.kind)) {
         return;
       }
       queue->push(std::move(in));

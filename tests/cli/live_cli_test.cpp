@@ -127,6 +127,33 @@ TEST(LiveCli, TelegramCommandsAreJournaledInputsAndTheSessionReplays) {
   EXPECT_EQ(nlohmann::json::parse(replay.last_line())["identical"], true);
 }
 
+// SIGTERM (systemctl stop, docker stop) ends a session that would run
+// forever: the I/O stops, a snapshot is written, the journal closes, exit 0,
+// and the journal replays.
+TEST(LiveCli, SigtermStopsCleanlyWithASnapshot) {
+  testing::MockBinanceOptions o;
+  o.series["BTCUSDT"] = testing::synthetic_candles(22, 3000, 30'000.0);
+  o.start_bar = 400;
+  o.server_time_runs_within_bar = false;
+  auto mock = testing::MockBinance::start(std::move(o));
+  ASSERT_TRUE(mock.has_value()) << mock.error();
+  testing::TempDir tmp;
+  (*mock)->run(std::chrono::milliseconds(50));
+  const auto r = testing::run_command("timeout --preserve-status -s TERM 6 " + std::string(VERITY_BIN) +
+                                      " live --symbols BTCUSDT --warmup-bars 300 --http-port -1 --rest-base " +
+                                      (*mock)->rest_base() + " --ws-base " + (*mock)->ws_base() + " --journal " +
+                                      tmp.sub("journal"));
+  (*mock)->pause();
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto summary = nlohmann::json::parse(r.last_line());
+  EXPECT_EQ(summary["stop"], "signal");
+  EXPECT_GT(summary["live_bars"].get<int>(), 0);
+  EXPECT_GT(summary["snapshot_seq"].get<int>(), 0);
+  const auto replay = run_verity("replay --verify --journal " + tmp.sub("journal"));
+  ASSERT_EQ(replay.exit_code, 0) << replay.out << replay.err;
+  EXPECT_EQ(nlohmann::json::parse(replay.last_line())["identical"], true);
+}
+
 TEST(LiveCli, LiveModeWithoutKeysIsAClearError) {
   const auto r = run_verity("live --mode live --max-bars 1 --http-port -1 --rest-base http://127.0.0.1:9",
                             "BINANCE_API_KEY= BINANCE_API_SECRET=");

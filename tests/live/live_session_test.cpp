@@ -189,6 +189,22 @@ TEST(LiveSession, LiveModeSendsSignedOrdersAndReplaysTheVenuesAnswers) {
   EXPECT_GT(r.orders_sent, 0u) << "the session traded: the test says something about orders";
   EXPECT_EQ(stats.orders_created, r.orders_sent) << "sent " << r.orders_sent;
   EXPECT_EQ(count_inputs(store, r.session, Kind::EXECUTION_REPORT), r.reports);
+  // The key and the secret signed every order and are in no journaled byte.
+  {
+    auto reader = JournalReader::open(store, r.session);
+    ASSERT_TRUE(reader.has_value());
+    std::uint64_t frames = 0;
+    (void)reader->for_each(1, reader->head().last_seq, [&](const FramePtr& f) {
+      const auto b = f->bytes();
+      const std::string_view bytes(reinterpret_cast<const char*>(b.data()), b.size());
+      EXPECT_EQ(bytes.find(testing::kMockApiKey), std::string_view::npos) << "seq " << f->seq();
+      EXPECT_EQ(bytes.find(testing::kMockApiSecret), std::string_view::npos) << "seq " << f->seq();
+      ++frames;
+      return true;
+    });
+    EXPECT_EQ(frames, reader->head().last_seq);
+    EXPECT_EQ(reader->manifest().config.find(testing::kMockApiKey), std::string::npos);
+  }
   if (r.orders_sent > 0) {
     EXPECT_GT(r.reports, 0u);
   }
