@@ -166,6 +166,9 @@ int run_live_command(const LiveArgs& a) {
     if (latency_ns > 0) metrics.decision_latency_s.observe(static_cast<double>(latency_ns) / 1e9);
   };
   hooks.on_step = [&](std::int64_t ns) { metrics.step_latency_s.observe(static_cast<double>(ns) / 1e9); };
+  // The threshold before each /threshold, for its confirmation (the board
+  // may already show the new one). Read and written on the session's thread.
+  double threshold_in_force = config->model.min_confidence;
   if (bot) {
     hooks.attach = [&](InputQueue& queue) {
       command_queue = &queue;
@@ -184,7 +187,10 @@ int run_live_command(const LiveArgs& a) {
         std::int64_t chat = 0;
         std::from_chars(issuer.data(), issuer.data() + issuer.size(), chat);
         if (c.getCommand().isKillSwitch()) bot->send(chat, format_kill_switch_set(mode_name, c.getCommand().getKillSwitch(), issuer));
-        if (c.getCommand().isThreshold()) bot->send(chat, format_threshold_set(mode_name, board.read().threshold, c.getCommand().getThreshold()));
+        if (c.getCommand().isThreshold()) {
+          bot->send(chat, format_threshold_set(mode_name, threshold_in_force, c.getCommand().getThreshold()));
+          threshold_in_force = c.getCommand().getThreshold();
+        }
       } else if (f->kind() == Kind::NOTIFICATION && f->destination() == ActorId::EXTERNAL) {
         auto n = p.getNotification();
         TelegramAlert alert;
