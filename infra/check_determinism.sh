@@ -9,7 +9,7 @@ set -euo pipefail
 root="${1:-$(cd "$(dirname "$0")/.." && pwd)}"
 cd "$root"
 pattern='system_clock::now|steady_clock::now|high_resolution_clock::now|(^|[^_[:alnum:]])rand\(|random_device|time\(NULL\)|time\(nullptr\)|unordered_(map|set|multimap|multiset)|std::(exp|log|pow|expm1|log1p)\('
-dirs=(actors sim replay models app live)
+dirs=(actors sim replay models app live tests/support)
 # models/ holds LibTorch code whose math is its own; its determinism is
 # covered by single-threaded deterministic inference, not this grep.
 hits=$(grep -rnE "$pattern" --include='*.cpp' --include='*.hpp' --include='*.h' --include='*.cc' "${dirs[@]}" 2>/dev/null \

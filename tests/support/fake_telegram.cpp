@@ -1,5 +1,7 @@
 #include "tests/support/fake_telegram.hpp"
 
+#include "actors/runtime/clock.hpp"
+
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
@@ -203,7 +205,7 @@ net::HttpResponse FakeTelegram::get_updates(const net::HttpRequest& req, const J
   const std::int64_t offset = int_param(params, "offset", 0);
   const int timeout_s = static_cast<int>(std::clamp<std::int64_t>(int_param(params, "timeout", 0), 0, 50));
   const std::size_t limit = static_cast<std::size_t>(std::clamp<std::int64_t>(int_param(params, "limit", 100), 1, 100));
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timeout_s);
+  const Stopwatch waited;  // the long poll's own timeout, read through the project's clock
   std::unique_lock lock(mutex_);
   // As Telegram does, a newer getUpdates ends a waiting one with 409.
   const std::uint64_t generation = ++poll_generation_;
@@ -220,11 +222,9 @@ net::HttpResponse FakeTelegram::get_updates(const net::HttpRequest& req, const J
       ++conflicts_;
       return api_error(409, "Conflict: terminated by other getUpdates request; make sure that only one bot instance is running");
     }
-    if (changed_.wait_until(lock, std::min(deadline, std::chrono::steady_clock::now() + std::chrono::milliseconds(50))) ==
-            std::cv_status::timeout &&
-        std::chrono::steady_clock::now() >= deadline) {
-      break;
-    }
+    if (waited.elapsed_s() >= timeout_s) break;
+    // Wake at least every 50 ms to see the server stopping or a newer poll.
+    changed_.wait_for(lock, std::chrono::milliseconds(50));
     if (offset > 0) {
       while (!updates_.empty() && updates_.front()["update_id"].get<std::int64_t>() < offset) updates_.pop_front();
     }
