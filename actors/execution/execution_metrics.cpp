@@ -1,5 +1,7 @@
 #include "actors/execution/execution_metrics.hpp"
 
+#include "actors/runtime/ascii.hpp"
+
 #include <zip.h>
 #include <zlib.h>
 
@@ -48,16 +50,6 @@ std::optional<std::int64_t> parse_int(std::string_view text) {
   const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
   if (ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
   return v;
-}
-
-std::string lower(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
-
-std::string upper(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return s;
 }
 
 std::string fmt_minutes(std::int64_t ns) {
@@ -304,7 +296,7 @@ void CaptureMetrics::add_line(std::string_view line, const std::string& file, st
   const auto doc = nlohmann::json::parse(line.substr(space + 1), nullptr, /*allow_exceptions=*/false);
   if (doc.is_discarded()) return bad("the message is not valid JSON");
   CaptureMessage message;
-  if (std::string reason = read_message(doc, lower(pair_), message); !reason.empty()) return bad(std::move(reason));
+  if (std::string reason = read_message(doc, ascii_lower(pair_), message); !reason.empty()) return bad(std::move(reason));
   ++source_.counts[message.count_as];
   if (message.kind == CaptureMessage::Kind::book_ticker) on_book_ticker(*t_ns, message.bid, message.ask);
   if (message.kind == CaptureMessage::Kind::trade) {
@@ -777,7 +769,7 @@ std::expected<void, std::string> add_capture_pairs(const fs::path& shared, Execu
     source.notes.push_back(
         "All times are the collector's local receive times (the first field of each line): bookTicker carries "
         "no exchange time, so this is the one clock all streams share. Sessions are assigned by it.");
-    CaptureMetrics metrics(upper(symbol), source);
+    CaptureMetrics metrics(ascii_upper(symbol), source);
     for (const auto& name : names) {
       const std::string relative = std::string(kCaptureDataset) + "/" + name;
       auto file = describe_file(shared, relative);
@@ -824,7 +816,7 @@ std::expected<void, std::string> add_quote_bar_pairs(const fs::path& shared, Exe
     source.method =
         "Lean/Coinbase minute quote bars: one spread per bar from the closing bid and ask, (askC - bidC) / mid. "
         "Bars are one minute apart, so this is a time sample at one-minute spacing.";
-    QuoteBarMetrics metrics(upper(pair_dir), source);
+    QuoteBarMetrics metrics(ascii_upper(pair_dir), source);
     for (const auto& name : names) {
       const std::string relative = std::string(kQuoteBarDataset) + "/coinbase/minute/" + pair_dir + "/" + name;
       auto file = describe_file(shared, relative);
@@ -864,7 +856,7 @@ std::expected<void, std::string> add_candle_pairs(const fs::path& shared, Execut
     std::string pair = name.substr(0, name.size() - std::string_view("-1m.json").size());
     std::erase(pair, '_');
     SourceRecord source;
-    source.id = "binance_candles_" + lower(pair);
+    source.id = "binance_candles_" + ascii_lower(pair);
     source.dataset = kCandleDataset;
     source.method =
         "Corwin and Schultz (2012) high-low spread estimator on adjacent 1-minute candles, with the paper's "

@@ -1,20 +1,12 @@
 #include "live/binance/kline_stream.hpp"
 
+#include "actors/runtime/ascii.hpp"
+
 #include <algorithm>
 
 namespace verity {
 
 namespace {
-
-std::string lower(std::string s) {
-  for (char& c : s) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
-  return s;
-}
-
-std::string upper(std::string s) {
-  for (char& c : s) c = static_cast<char>(c >= 'a' && c <= 'z' ? c - 'a' + 'A' : c);
-  return s;
-}
 
 constexpr std::size_t kMaxSymbols = 500;  // Binance allows 1024 streams a connection: kline + trade each
 
@@ -24,7 +16,7 @@ KlineStream::KlineStream(KlineStreamOptions options, KlineStreamCallbacks callba
     : options_(std::move(options)),
       callbacks_(std::move(callbacks)),
       interval_ms_(timeframe_seconds(options_.timeframe) * 1000) {
-  for (std::string& s : options_.symbols) s = upper(s);
+  for (std::string& s : options_.symbols) s = ascii_upper(s);
   BinanceRestOptions rest = options_.rest;
   rest.endpoints = options_.endpoints;
   rest.sleep = [this](std::chrono::milliseconds d) { wait_for(d); };
@@ -44,8 +36,8 @@ std::string KlineStream::url() const {
   const std::string interval(timeframe_name(options_.timeframe));
   for (const std::string& s : options_.symbols) {
     if (!streams.empty()) streams += "/";
-    streams += lower(s) + "@kline_" + interval;
-    if (options_.trades) streams += "/" + lower(s) + "@trade";
+    streams += ascii_lower(s) + "@kline_" + interval;
+    if (options_.trades) streams += "/" + ascii_lower(s) + "@trade";
   }
   std::string base = options_.endpoints.ws_base;
   while (!base.empty() && base.back() == '/') base.pop_back();

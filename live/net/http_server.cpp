@@ -1,5 +1,7 @@
 #include "live/net/http_server.hpp"
 
+#include "actors/runtime/ascii.hpp"
+
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -85,11 +87,6 @@ std::map<std::string, std::string> parse_query(std::string_view query) {
 }
 
 namespace {
-
-std::string lower(std::string s) {
-  for (char& c : s) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
-  return s;
-}
 
 bool is_http_parse_error(const beast::error_code& ec) {
   return &ec.category() == &http::make_error_code(http::error::bad_method).category();
@@ -237,7 +234,7 @@ HttpRequest to_request(const http::request<http::string_body>& req, const std::s
   const std::size_t q = r.target.find('?');
   r.path = url_decode(std::string_view(r.target).substr(0, q), false);
   if (q != std::string::npos) r.query = parse_query(std::string_view(r.target).substr(q + 1));
-  for (const auto& field : req) r.headers[lower(std::string(field.name_string()))] = std::string(field.value());
+  for (const auto& field : req) r.headers[ascii_lower(std::string(field.name_string()))] = std::string(field.value());
   r.body = req.body();
   r.remote = remote;
   r.stopping = stopping;

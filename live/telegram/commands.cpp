@@ -1,5 +1,7 @@
 #include "live/telegram/commands.hpp"
 
+#include "actors/runtime/ascii.hpp"
+
 #include <array>
 #include <charconv>
 #include <cmath>
@@ -17,13 +19,6 @@ std::string_view trim(std::string_view s) {
   return s;
 }
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return out;
-}
 
 constexpr std::array<std::pair<std::string_view, TelegramCommandKind>, 7> kCommands = {{
     {"start", TelegramCommandKind::start},
@@ -58,7 +53,7 @@ void parse_threshold(TelegramCommand& c) {
 }
 
 void parse_kill_switch(TelegramCommand& c) {
-  const std::string arg = lower(c.argument);
+  const std::string arg = ascii_lower(c.argument);
   if (arg == "on" || arg == "off") {
     c.kill_switch_on = arg == "on";
     return;
@@ -118,8 +113,8 @@ TelegramCommand parse_command(std::string_view text, std::string_view bot_userna
     addressee = word.substr(at + 1);
     word = word.substr(0, at);
   }
-  c.name = lower(truncate_utf8(word, 32));
-  if (!addressee.empty() && !bot_username.empty() && lower(addressee) != lower(bot_username)) {
+  c.name = ascii_lower(truncate_utf8(word, 32));
+  if (!addressee.empty() && !bot_username.empty() && ascii_lower(addressee) != ascii_lower(bot_username)) {
     c.kind = TelegramCommandKind::other_bot;
     return c;
   }

@@ -1,5 +1,7 @@
 #include "live/telegram/format.hpp"
 
+#include "actors/runtime/ascii.hpp"
+
 #include <fmt/format.h>
 
 #include <array>
@@ -12,13 +14,6 @@ namespace verity {
 
 namespace {
 
-std::string upper(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) {
-    if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
-  }
-  return out;
-}
 
 std::string pct(double v) { return std::isfinite(v) ? fmt::format("{:.2f}%", v) : "n/a"; }
 std::string signed_pct(double v) { return std::isfinite(v) ? fmt::format("{:+.2f}%", v) : "n/a"; }
@@ -76,7 +71,7 @@ std::string_view alert_title(AlertKind kind) {
 
 }  // namespace
 
-std::string mode_tag(std::string_view mode) { return mode.empty() ? "[?]" : "[" + upper(mode) + "]"; }
+std::string mode_tag(std::string_view mode) { return mode.empty() ? "[?]" : "[" + ascii_upper(mode) + "]"; }
 
 std::string group_number(double v, int decimals) {
   if (!std::isfinite(v)) return "n/a";
@@ -95,7 +90,7 @@ std::string group_number(double v, int decimals) {
 }
 
 std::string format_signal(std::string_view mode, const TelegramSignal& s) {
-  std::string out = fmt::format("{} SIGNAL {} {}", mode_tag(mode), s.symbol, upper(s.side));
+  std::string out = fmt::format("{} SIGNAL {} {}", mode_tag(mode), s.symbol, ascii_upper(s.side));
   out += fmt::format("\nTier {}, confidence {:.2f}", s.tier.empty() ? "n/a" : s.tier, s.confidence);
   std::string levels;
   if (auto e = level(s.entry); !e.empty()) levels += "Entry " + e;

@@ -1,5 +1,7 @@
 #include "tests/support/mock_binance.hpp"
 
+#include "actors/runtime/ascii.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -21,16 +23,6 @@ using net::HttpRequest;
 using net::HttpResponse;
 
 namespace {
-
-std::string lower(std::string s) {
-  for (char& c : s) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
-  return s;
-}
-
-std::string upper(std::string s) {
-  for (char& c : s) c = static_cast<char>(c >= 'a' && c <= 'z' ? c - 'a' + 'A' : c);
-  return s;
-}
 
 std::int64_t to_i64(const std::string& s) { return static_cast<std::int64_t>(std::strtoll(s.c_str(), nullptr, 10)); }
 
@@ -227,8 +219,8 @@ struct MockBinance::State {
   }
 
   void publish_bar(const std::string& symbol, const Candle& bar, std::int64_t open_ms) {
-    const std::string kline_stream = lower(symbol) + "@kline_1m";
-    const std::string trade_stream = lower(symbol) + "@trade";
+    const std::string kline_stream = ascii_lower(symbol) + "@kline_1m";
+    const std::string trade_stream = ascii_lower(symbol) + "@trade";
     const std::int64_t event_ms = open_ms + options.interval_ms;
     // Two updates while the bar forms, trades, then the final kline.
     Candle early = bar;
@@ -394,7 +386,7 @@ struct MockBinance::State {
   HttpResponse klines(const std::map<std::string, std::string>& p) {
     if (!p.contains("symbol")) return missing("symbol");
     if (!p.contains("interval")) return missing("interval");
-    const std::string symbol = upper(p.at("symbol"));
+    const std::string symbol = ascii_upper(p.at("symbol"));
     if (!known(symbol)) return api_error(400, -1121, "Invalid symbol.");
     if (p.at("interval") != "1m") return api_error(400, -1120, "Invalid interval.");
     std::int64_t limit = p.contains("limit") ? to_i64(p.at("limit")) : 500;
@@ -462,7 +454,7 @@ struct MockBinance::State {
   HttpResponse exchange_info(const std::map<std::string, std::string>& p) {
     json symbols = json::array();
     if (p.contains("symbol")) {
-      const std::string symbol = upper(p.at("symbol"));
+      const std::string symbol = ascii_upper(p.at("symbol"));
       if (!known(symbol)) return api_error(400, -1121, "Invalid symbol.");
       symbols.push_back(symbol_json(symbol));
     } else {
@@ -483,7 +475,7 @@ struct MockBinance::State {
     for (const char* name : {"symbol", "side", "type"}) {
       if (!p.contains(name)) return missing(name);
     }
-    const std::string symbol = upper(p.at("symbol"));
+    const std::string symbol = ascii_upper(p.at("symbol"));
     if (!known(symbol)) return api_error(400, -1121, "Invalid symbol.");
     const std::string side = p.at("side");
     const std::string type = p.at("type");
@@ -578,7 +570,7 @@ struct MockBinance::State {
 
   HttpResponse open_orders(const std::map<std::string, std::string>& p) {
     json out = json::array();
-    const std::string symbol = p.contains("symbol") ? upper(p.at("symbol")) : "";
+    const std::string symbol = p.contains("symbol") ? ascii_upper(p.at("symbol")) : "";
     if (!symbol.empty() && !known(symbol)) return api_error(400, -1121, "Invalid symbol.");
     for (const auto& [id, o] : orders) {
       if (o.open() && (symbol.empty() || o.symbol == symbol)) out.push_back(order_json(o, false));
@@ -730,7 +722,7 @@ struct MockBinance::State {
     for (std::size_t start = 0; start < list.size();) {
       const std::size_t slash = list.find('/', start);
       const std::string s = list.substr(start, slash == std::string::npos ? std::string::npos : slash - start);
-      if (!s.empty()) sub.streams.insert(lower(s));
+      if (!s.empty()) sub.streams.insert(ascii_lower(s));
       if (slash == std::string::npos) break;
       start = slash + 1;
     }
@@ -760,8 +752,8 @@ struct MockBinance::State {
     if (j.contains("params") && j["params"].is_array()) {
       for (const json& s : j["params"]) {
         if (!s.is_string()) continue;
-        if (method == "SUBSCRIBE") it->second.streams.insert(lower(s.get<std::string>()));
-        if (method == "UNSUBSCRIBE") it->second.streams.erase(lower(s.get<std::string>()));
+        if (method == "SUBSCRIBE") it->second.streams.insert(ascii_lower(s.get<std::string>()));
+        if (method == "UNSUBSCRIBE") it->second.streams.erase(ascii_lower(s.get<std::string>()));
       }
     }
     if (method == "LIST_SUBSCRIPTIONS") {
