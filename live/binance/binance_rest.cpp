@@ -1,5 +1,7 @@
 #include "live/binance/binance_rest.hpp"
 
+#include "actors/execution/instrument.hpp"
+
 #include <algorithm>
 #include <charconv>
 #include <cmath>
@@ -83,9 +85,9 @@ std::string BinanceError::text() const {
 
 double round_down_to_step(double value, double step) {
   if (!(step > 0) || !std::isfinite(value)) return value;
-  const double steps = std::floor(value / step + 1e-9);
-  // Through the decimal text and back: 0.1 * 3 becomes 0.3, not 0.30000000000000004.
-  const double rounded = steps * step;
+  // The grid rule risk sizes with (never above `value` beyond rounding), then
+  // through the decimal text and back: 0.1 * 3 becomes 0.3, not 0.30000000000000004.
+  const double rounded = floor_to_step(value, step);
   auto d = binance::parse_decimal(binance::format_decimal(rounded));
   return d ? *d : rounded;
 }
