@@ -23,6 +23,7 @@
 #include "sim/market_model.hpp"
 #include "sim/attempt_tap.hpp"
 #include "sim/metrics.hpp"
+#include "sim/parallel.hpp"
 #include "sim/session_inputs.hpp"
 #include "sim/sim_runner.hpp"
 
@@ -203,26 +204,18 @@ std::expected<ChallengeRun, std::string> run_challenge(const Config& config, con
   }
   ChallengeRun run;
   run.attempts.resize(indices.size());
-  unsigned threads = o.threads ? o.threads : std::max(1u, std::thread::hardware_concurrency());
-  threads = static_cast<unsigned>(std::min<std::size_t>(threads, std::max<std::size_t>(indices.size(), 1)));
+  const unsigned threads = pool_threads(o.threads, indices.size());
 
   Stopwatch watch;
-  std::atomic<std::size_t> next{0};
   std::mutex progress_lock;
   std::size_t done = 0;
-  auto worker = [&] {
-    for (std::size_t k = next++; k < indices.size(); k = next++) {
-      run.attempts[k] = run_attempt(config, indices[k], o.command, o.journal_dir);
-      if (o.progress) {
-        std::lock_guard lock(progress_lock);
-        o.progress(++done, indices.size(), run.attempts[k]);
-      }
+  parallel_for_each_index(indices.size(), threads, [&](std::size_t k) {
+    run.attempts[k] = run_attempt(config, indices[k], o.command, o.journal_dir);
+    if (o.progress) {
+      std::lock_guard lock(progress_lock);
+      o.progress(++done, indices.size(), run.attempts[k]);
     }
-  };
-  std::vector<std::thread> pool;
-  for (unsigned t = 1; t < threads; ++t) pool.emplace_back(worker);
-  worker();
-  for (auto& t : pool) t.join();
+  });
 
   BatchSummary& s = run.summary;
   s.scenario = o.scenario;

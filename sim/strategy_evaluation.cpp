@@ -3,10 +3,8 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
-#include <atomic>
 #include <cmath>
 #include <cstdio>
-#include <thread>
 
 #include "actors/feed/timeframe.hpp"
 #include "actors/runtime/calendar.hpp"
@@ -14,6 +12,7 @@
 #include "models/metrics.hpp"
 #include "models/session_models.hpp"
 #include "sim/challenge_runner.hpp"
+#include "sim/parallel.hpp"
 
 namespace verity {
 
@@ -102,19 +101,10 @@ std::expected<EvaluationReport, std::string> evaluate_strategies(const std::vect
     if (!cc) return std::unexpected("strategy " + c.model.strategy + ": " + cc.error());
     continuous.push_back(std::move(*cc));
   }
-  unsigned threads = o.threads ? o.threads : std::max(1u, std::thread::hardware_concurrency());
-  threads = static_cast<unsigned>(std::min<std::size_t>(threads, continuous.size()));
   std::vector<AttemptResult> results(continuous.size());
-  std::atomic<std::size_t> next{0};
-  auto worker = [&] {
-    for (std::size_t k = next++; k < continuous.size(); k = next++) {
-      results[k] = run_configured_attempt(continuous[k], k, /*keep_curve=*/false, o.command);
-    }
-  };
-  std::vector<std::thread> pool;
-  for (unsigned t = 1; t < threads; ++t) pool.emplace_back(worker);
-  worker();
-  for (auto& t : pool) t.join();
+  parallel_for_each_index(continuous.size(), pool_threads(o.threads, continuous.size()), [&](std::size_t k) {
+    results[k] = run_configured_attempt(continuous[k], k, /*keep_curve=*/false, o.command);
+  });
 
   std::vector<double> sharpes;
   for (std::size_t k = 0; k < results.size(); ++k) {
