@@ -29,8 +29,7 @@ std::expected<ModelRunner, std::string> ModelRunner::make(const ModelFile& file,
   return r;
 }
 
-std::optional<ModelOutput> ModelRunner::on_features(const std::string& symbol, std::int64_t close_time_ns,
-                                                    std::span<const double> values) {
+void ModelRunner::push(const std::string& symbol, std::int64_t close_time_ns, std::span<const double> values) {
   Window& w = windows_[symbol];
   raw_.resize(columns_.size());
   bool warm = true;
@@ -41,15 +40,18 @@ std::optional<ModelOutput> ModelRunner::on_features(const std::string& symbol, s
   const bool contiguous = w.last_close_ns != 0 && close_time_ns - w.last_close_ns == kMinuteNs;
   w.last_close_ns = close_time_ns;
   if (!warm || !contiguous) w.rows.clear();
-  if (!warm) return std::nullopt;
+  if (!warm) return;
   std::vector<float> row(columns_.size());
   normalize_row(file_->normalizer, raw_, row);
   w.rows.push_back(std::move(row));
-  const std::size_t need = file_->shape.window;
-  if (w.rows.size() > need) w.rows.pop_front();
-  if (w.rows.size() < need) return std::nullopt;
+  if (w.rows.size() > file_->shape.window) w.rows.pop_front();
+}
+
+std::optional<ModelOutput> ModelRunner::score(const std::string& symbol) {
+  auto it = windows_.find(symbol);
+  if (it == windows_.end() || it->second.rows.size() < file_->shape.window) return std::nullopt;
   scratch_.clear();
-  for (const auto& r : w.rows) scratch_.insert(scratch_.end(), r.begin(), r.end());
+  for (const auto& r : it->second.rows) scratch_.insert(scratch_.end(), r.begin(), r.end());
   ModelOutput out;
   const float logit = net_.forward(scratch_, out.embedding);
   out.raw_p_up = det_sigmoidf(logit);

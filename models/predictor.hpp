@@ -41,9 +41,13 @@ class ModelRunner {
   const std::vector<std::size_t>& columns() const { return columns_; }
 
   /// One feature vector (all feature set 2 values) of `symbol`, closing at
-  /// `close_time_ns`. Returns the prediction once the window is full.
-  std::optional<ModelOutput> on_features(const std::string& symbol, std::int64_t close_time_ns,
-                                         std::span<const double> values);
+  /// `close_time_ns`, into the symbol's window. Every bar is pushed, scan or
+  /// not, so the window is the last `window` minutes whatever the cycle.
+  void push(const std::string& symbol, std::int64_t close_time_ns, std::span<const double> values);
+
+  /// The prediction over the symbol's window as it stands; nullopt until it
+  /// is full (or after a cold row or a gap emptied it).
+  std::optional<ModelOutput> score(const std::string& symbol);
 
   /// Online learning's new head (sizes asserted); the weights hash follows.
   void set_head(std::span<const float> weight, float bias);

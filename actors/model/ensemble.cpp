@@ -50,14 +50,20 @@ ModelRunner* EnsembleStrategy::runner(const std::string& name) {
   return it == runners_.end() ? nullptr : &it->second;
 }
 
-Scan EnsembleStrategy::on_features(const std::string& symbol, std::int64_t close_time_ns, std::span<const double> values) {
+void EnsembleStrategy::push(const std::string& symbol, std::int64_t close_time_ns, std::span<const double> values) {
+  auto members = members_.find(symbol);
+  if (members == members_.end()) return;  // a symbol the session was not set up for: no models, no calls
+  for (const auto& m : members->second) runners_.at(m.name).push(symbol, close_time_ns, values);
+}
+
+Scan EnsembleStrategy::scan(const std::string& symbol, std::span<const double> values) {
   Scan scan;
   auto members = members_.find(symbol);
-  if (members == members_.end()) return scan;  // a symbol the session was not set up for: no models, no calls
+  if (members == members_.end()) return scan;
   std::vector<std::pair<double, double>> weighted;
   for (const auto& m : members->second) {
     ModelRunner& r = runners_.at(m.name);
-    auto out = r.on_features(symbol, close_time_ns, values);
+    auto out = r.score(symbol);
     if (!out) continue;
     weighted.emplace_back(m.weight, out->p_up);
     scan.members.push_back({models_->find(m.name), std::move(*out)});

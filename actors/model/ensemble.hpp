@@ -1,5 +1,7 @@
-// The model strategy (docs/MODELS.md): each scan (one feature vector of one
-// symbol) runs that symbol's member networks, combines their calibrated
+// The model strategy (docs/MODELS.md): every feature vector of a symbol goes
+// into its members' windows (push), and each scan (model.scan_minutes, the
+// model actor's ScanSchedule) runs that symbol's member networks over the
+// windows as they stand, combines their calibrated
 // probabilities with the configured ensemble weights, takes off the
 // conservative bias, tiers the confidence with hysteresis, applies the
 // per-pattern sample floor, and turns a new call into a signal with an ATR
@@ -49,7 +51,11 @@ class EnsembleStrategy {
   /// `models` must outlive the strategy.
   static std::expected<EnsembleStrategy, std::string> make(const Config& config, const SessionModels& models);
 
-  Scan on_features(const std::string& symbol, std::int64_t close_time_ns, std::span<const double> values);
+  /// One feature vector of `symbol` into every member's window.
+  void push(const std::string& symbol, std::int64_t close_time_ns, std::span<const double> values);
+  /// A scan of `symbol` after its latest push, whose feature vector is
+  /// `values` (for the close, ATR, regime and sessions of a signal).
+  Scan scan(const std::string& symbol, std::span<const double> values);
 
   /// The runner of a member by registry name (online learning updates its head).
   ModelRunner* runner(const std::string& name);

@@ -2,11 +2,14 @@
 // vectors and sends its signals to risk. The strategy is the rule-based
 // baseline (EmaCrossStrategy), or registry models (EnsembleStrategy), whose
 // predictions also go to the learning actor, whose head updates come back.
+// Either decides on scan bars only, one per model.scan_minutes
+// (ScanSchedule); the models' windows take every bar.
 #include <cmath>
 #include <map>
 #include <optional>
 
 #include "actors/model/ensemble.hpp"
+#include "actors/model/scan_schedule.hpp"
 #include "actors/runtime/state_archive.hpp"
 #include "models/session_models.hpp"
 
@@ -45,6 +48,7 @@ const BaselineColumns& baseline_columns() {
 struct model_state {
   std::map<std::string, EmaCrossStrategy> strategies;
   std::optional<EnsembleStrategy> ensemble;  // model strategies only
+  std::optional<ScanSchedule> scans;         // set up from the config when the actor starts
   std::vector<double> values;                // scratch: one feature vector
   std::uint64_t next_signal_id = 1;
   static inline const char* name = "model";
@@ -59,9 +63,11 @@ schema::Direction direction_of(int d) {
   return d > 0 ? schema::Direction::UP : d < 0 ? schema::Direction::DOWN : schema::Direction::FLAT;
 }
 
-/// One scan of the model strategy: member and ensemble predictions to
-/// learning, and a signal to risk when the scan makes one.
-void run_models(model_actor::stateful_pointer<model_state> self, const Wiring* w, const Msg<schema::FeatureVector>& in) {
+/// One bar of the model strategy: into the members' windows, and on a scan
+/// bar member and ensemble predictions to learning, and a signal to risk
+/// when the scan makes one.
+void run_models(model_actor::stateful_pointer<model_state> self, const Wiring* w, const Msg<schema::FeatureVector>& in,
+                bool scan_due) {
   auto f = in.get();
   auto& st = self->state;
   auto values = f.getValues();
@@ -69,8 +75,10 @@ void run_models(model_actor::stateful_pointer<model_state> self, const Wiring* w
   for (unsigned i = 0; i < values.size(); ++i) st.values[i] = values[i];
   const std::string symbol = text_of(f.getSymbol());
   const std::int64_t t = f.getTimeNs();
-  const Scan scan = st.ensemble->on_features(symbol, t, st.values);
+  st.ensemble->push(symbol, t, st.values);
   self->send(w->learning, w->session->forward(ActorId::MODEL, ActorId::LEARNING, in));
+  if (!scan_due) return;
+  const Scan scan = st.ensemble->scan(symbol, st.values);
   // The horizon the models were trained on (their files, recorded by hash),
   // never a config key the session does not record.
   const std::int64_t horizon_ns = w->models->models.front().file.horizon_bars * 60'000'000'000;
@@ -152,16 +160,19 @@ model_actor::behavior_type model_behavior(model_actor::stateful_pointer<model_st
     VERITY_ASSERT(made.has_value(), "the session checked its models before the graph started");
     self->state.ensemble.emplace(std::move(*made));
   }
+  self->state.scans.emplace(w->config->model.scan_minutes * 60'000'000'000);
   w->snapshots->add(
       ActorId::MODEL,
       [self](StateWriter& out) {
         save_keyed(out, self->state.strategies);
         out.put(self->state.next_signal_id);
+        self->state.scans->save(out);
         if (self->state.ensemble) self->state.ensemble->save(out);
       },
       [self, w](StateReader& in) {
         load_keyed(in, self->state.strategies, [w] { return EmaCrossStrategy(w->config->strategy); });
         in.get(self->state.next_signal_id);
+        self->state.scans->load(in);
         if (self->state.ensemble) self->state.ensemble->load(in);
       });
   return {
@@ -171,10 +182,13 @@ model_actor::behavior_type model_behavior(model_actor::stateful_pointer<model_st
         VERITY_ASSERT(f.getFeatureSet() == kFeatureSetStreaming, "model takes feature set 2");
         auto values = f.getValues();
         VERITY_ASSERT(values.size() == kFeatureCount, "feature set 2 has kFeatureCount values");
+        const std::string symbol = text_of(f.getSymbol());
+        const bool scan_due = self->state.scans->due(symbol, f.getTimeNs());
         if (self->state.ensemble) {
-          run_models(self, w, in);
+          run_models(self, w, in, scan_due);
           return;
         }
+        if (!scan_due) return;
         const BaselineColumns& c = baseline_columns();
         FeatureRow row;
         row.close = values[c.close];
@@ -186,7 +200,6 @@ model_actor::behavior_type model_behavior(model_actor::stateful_pointer<model_st
         // also waits for the hourly EMA slope, about two days of 1m bars.
         row.ready = !std::isnan(row.close) && !std::isnan(row.ema_fast) && !std::isnan(row.ema_slow) &&
                     !std::isnan(row.atr);
-        const std::string symbol = text_of(f.getSymbol());
         auto& strategies = self->state.strategies;
         auto it = strategies.find(symbol);
         if (it == strategies.end()) it = strategies.emplace(symbol, EmaCrossStrategy(w->config->strategy)).first;

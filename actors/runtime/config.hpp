@@ -99,6 +99,7 @@ struct ModelConfig {
   double min_confidence = 0.55;              // below it no signal (the low tier starts here)
   double tier_medium = 0.62;
   double tier_high = 0.70;
+  std::int64_t scan_minutes = 2;             // the scan cycle: the strategy decides once per cycle
   std::int64_t upgrade_scans = 2;            // consecutive scans at a higher tier before it applies
   std::int64_t pattern_floor = 30;           // outcomes a pattern needs before it may signal
 };
