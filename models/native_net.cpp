@@ -1,5 +1,7 @@
 #include "models/native_net.hpp"
 
+#include <immintrin.h>
+
 #include <bit>
 #include <cmath>
 #include <cstdint>
@@ -67,14 +69,144 @@ std::vector<float> transpose(const NamedTensor& t) {
   return out;
 }
 
-/// y[0..rows) = bias + sum_j wt[j][.] * x[j], j ascending.
-void affine(const float* wt, const float* bias, const float* x, std::size_t cols, std::size_t rows, float* y) {
-  for (std::size_t r = 0; r < rows; ++r) y[r] = bias ? bias[r] : 0.0f;
+/// y[0..rows) += sum_j wt[j][.] * x[j], j ascending: each y[r] is a chain
+/// of multiply-then-add in the same order whatever the vector width, so
+/// the AVX2 build of the loop gives the same bits as the baseline one
+/// (-ffp-contract=off: no fused multiply-add in either).
+[[gnu::always_inline]] inline void accumulate_body(const float* wt, const float* x, std::size_t cols, std::size_t rows,
+                                                   float* y) {
   for (std::size_t j = 0; j < cols; ++j) {
     const float v = x[j];
     const float* w = wt + j * rows;
     for (std::size_t r = 0; r < rows; ++r) y[r] += w[r] * v;
   }
+}
+}  // namespace
+
+namespace detail {
+void accumulate_generic(const float* wt, const float* x, std::size_t cols, std::size_t rows, float* y) {
+  accumulate_body(wt, x, cols, rows, y);
+}
+[[gnu::target("avx2")]] void accumulate_avx2(const float* wt, const float* x, std::size_t cols, std::size_t rows,
+                                              float* y) {
+  accumulate_body(wt, x, cols, rows, y);
+}
+void lstm_cell_generic(const float* g, std::size_t h_n, float* c, float* h) {
+  // Torch's gate order: input, forget, cell, output.
+  for (std::size_t k = 0; k < h_n; ++k) {
+    const float i = det_sigmoidf(g[k]);
+    const float f = det_sigmoidf(g[h_n + k]);
+    const float gg = det_tanhf(g[2 * h_n + k]);
+    const float o = det_sigmoidf(g[3 * h_n + k]);
+    c[k] = f * c[k] + i * gg;
+    h[k] = o * det_tanhf(c[k]);
+  }
+}
+
+namespace {
+/// det_expf on eight lanes, the same operations in the same order (the
+/// Cody–Waite reduction, the polynomial, the exact scaling by 2^n), so the
+/// same bits. Lanes the scalar function treats apart (NaN, beyond the
+/// range, a 2^n that is not a normal float) are recomputed by it.
+[[gnu::target("avx2")]] inline __m256 det_expf8(__m256 x) {
+  const __m256 fx = _mm256_floor_ps(_mm256_add_ps(_mm256_mul_ps(x, _mm256_set1_ps(1.44269504088896341f)),
+                                                  _mm256_set1_ps(0.5f)));
+  __m256 r = _mm256_sub_ps(x, _mm256_mul_ps(fx, _mm256_set1_ps(0.693359375f)));
+  r = _mm256_sub_ps(r, _mm256_mul_ps(fx, _mm256_set1_ps(-2.12194440e-4f)));
+  const __m256 z = _mm256_mul_ps(r, r);
+  __m256 p = _mm256_set1_ps(1.9875691500e-4f);
+  p = _mm256_add_ps(_mm256_mul_ps(p, r), _mm256_set1_ps(1.3981999507e-3f));
+  p = _mm256_add_ps(_mm256_mul_ps(p, r), _mm256_set1_ps(8.3334519073e-3f));
+  p = _mm256_add_ps(_mm256_mul_ps(p, r), _mm256_set1_ps(4.1665795894e-2f));
+  p = _mm256_add_ps(_mm256_mul_ps(p, r), _mm256_set1_ps(1.6666665459e-1f));
+  p = _mm256_add_ps(_mm256_mul_ps(p, r), _mm256_set1_ps(5.0000001201e-1f));
+  const __m256 y = _mm256_add_ps(_mm256_add_ps(_mm256_mul_ps(p, z), r), _mm256_set1_ps(1.0f));
+  const __m256i n = _mm256_cvttps_epi32(fx);
+  const __m256 pow2 = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(n, _mm256_set1_epi32(127)), 23));
+  __m256 out = _mm256_mul_ps(y, pow2);
+  // Lanes for the scalar path: NaN, x outside [-103.97, 88.72], n outside [-126, 127].
+  const __m256 special = _mm256_or_ps(
+      _mm256_or_ps(_mm256_cmp_ps(x, x, _CMP_UNORD_Q), _mm256_cmp_ps(x, _mm256_set1_ps(88.72283f), _CMP_GT_OQ)),
+      _mm256_or_ps(_mm256_cmp_ps(x, _mm256_set1_ps(-103.97208f), _CMP_LT_OQ),
+                   _mm256_castsi256_ps(_mm256_or_si256(_mm256_cmpgt_epi32(n, _mm256_set1_epi32(127)),
+                                                       _mm256_cmpgt_epi32(_mm256_set1_epi32(-126), n)))));
+  if (_mm256_movemask_ps(special) != 0) {
+    alignas(32) float xs[8], os[8];
+    _mm256_store_ps(xs, x);
+    _mm256_store_ps(os, out);
+    const int m = _mm256_movemask_ps(special);
+    for (int lane = 0; lane < 8; ++lane)
+      if (m & (1 << lane)) os[lane] = det_expf(xs[lane]);
+    out = _mm256_load_ps(os);
+  }
+  return out;
+}
+
+/// det_sigmoidf on eight lanes: both of its branches read e^-|x|.
+[[gnu::target("avx2")]] inline __m256 det_sigmoidf8(__m256 x) {
+  const __m256 abs_mask = _mm256_castsi256_ps(_mm256_set1_epi32(0x7fffffff));
+  const __m256 neg_abs = _mm256_xor_ps(_mm256_and_ps(x, abs_mask), _mm256_set1_ps(-0.0f));
+  const __m256 e = det_expf8(neg_abs);
+  const __m256 one_plus = _mm256_add_ps(_mm256_set1_ps(1.0f), e);
+  const __m256 pos = _mm256_div_ps(_mm256_set1_ps(1.0f), one_plus);
+  const __m256 neg = _mm256_div_ps(e, one_plus);
+  // x >= 0 (false for NaN, as in the scalar code, whose e^x is NaN then too).
+  const __m256 ge = _mm256_cmp_ps(x, _mm256_setzero_ps(), _CMP_GE_OQ);
+  return _mm256_blendv_ps(neg, pos, ge);
+}
+
+/// det_tanhf on eight lanes.
+[[gnu::target("avx2")]] inline __m256 det_tanhf8(__m256 x) {
+  const __m256 e = det_expf8(_mm256_mul_ps(_mm256_set1_ps(2.0f), x));
+  __m256 t = _mm256_sub_ps(_mm256_set1_ps(1.0f), _mm256_div_ps(_mm256_set1_ps(2.0f), _mm256_add_ps(e, _mm256_set1_ps(1.0f))));
+  t = _mm256_blendv_ps(t, _mm256_set1_ps(1.0f), _mm256_cmp_ps(x, _mm256_set1_ps(15.0f), _CMP_GT_OQ));
+  return _mm256_blendv_ps(t, _mm256_set1_ps(-1.0f), _mm256_cmp_ps(x, _mm256_set1_ps(-15.0f), _CMP_LT_OQ));
+}
+}  // namespace
+
+[[gnu::target("avx2")]] void lstm_cell_avx2(const float* g, std::size_t h_n, float* c, float* h) {
+  std::size_t k = 0;
+  for (; k + 8 <= h_n; k += 8) {
+    const __m256 i = det_sigmoidf8(_mm256_loadu_ps(g + k));
+    const __m256 f = det_sigmoidf8(_mm256_loadu_ps(g + h_n + k));
+    const __m256 gg = det_tanhf8(_mm256_loadu_ps(g + 2 * h_n + k));
+    const __m256 o = det_sigmoidf8(_mm256_loadu_ps(g + 3 * h_n + k));
+    const __m256 cn = _mm256_add_ps(_mm256_mul_ps(f, _mm256_loadu_ps(c + k)), _mm256_mul_ps(i, gg));
+    _mm256_storeu_ps(c + k, cn);
+    _mm256_storeu_ps(h + k, _mm256_mul_ps(o, det_tanhf8(cn)));
+  }
+  for (; k < h_n; ++k) {
+    const float i = det_sigmoidf(g[k]);
+    const float f = det_sigmoidf(g[h_n + k]);
+    const float gg = det_tanhf(g[2 * h_n + k]);
+    const float o = det_sigmoidf(g[3 * h_n + k]);
+    c[k] = f * c[k] + i * gg;
+    h[k] = o * det_tanhf(c[k]);
+  }
+}
+
+bool cpu_has_avx2() {
+  static const bool has = [] {
+    __builtin_cpu_init();  // may run before libgcc's own constructor has
+    return __builtin_cpu_supports("avx2") != 0;
+  }();
+  return has;
+}
+}  // namespace detail
+
+namespace {
+/// The build of accumulate this CPU runs: AVX2 (eight lanes) where there is
+/// one, else the baseline's SSE2. Chosen once.
+using AccumulateFn = void (*)(const float*, const float*, std::size_t, std::size_t, float*);
+const AccumulateFn accumulate = detail::cpu_has_avx2() ? detail::accumulate_avx2 : detail::accumulate_generic;
+/// One LSTM step's gates and state update: c = f*c + i*g, h = o*tanh(c).
+using CellFn = void (*)(const float*, std::size_t, float*, float*);
+const CellFn lstm_cell = detail::cpu_has_avx2() ? detail::lstm_cell_avx2 : detail::lstm_cell_generic;
+
+/// y[0..rows) = bias + sum_j wt[j][.] * x[j], j ascending.
+void affine(const float* wt, const float* bias, const float* x, std::size_t cols, std::size_t rows, float* y) {
+  for (std::size_t r = 0; r < rows; ++r) y[r] = bias ? bias[r] : 0.0f;
+  accumulate(wt, x, cols, rows, y);
 }
 
 void layer_norm(float* x, const float* gain, const float* bias, std::size_t n) {
@@ -160,20 +292,8 @@ float NativeNet::forward(std::span<const float> window, std::vector<float>& out)
     const float* bias = prepared_[2].data();
     for (std::size_t t = 0; t < steps; ++t) {
       affine(wih, bias, window.data() + t * in, in, g_n, g.data());
-      for (std::size_t j = 0; j < h_n; ++j) {
-        const float v = h[j];
-        const float* w = whh + j * g_n;
-        for (std::size_t r = 0; r < g_n; ++r) g[r] += w[r] * v;
-      }
-      // Torch's gate order: input, forget, cell, output.
-      for (std::size_t k = 0; k < h_n; ++k) {
-        const float i = det_sigmoidf(g[k]);
-        const float f = det_sigmoidf(g[h_n + k]);
-        const float gg = det_tanhf(g[2 * h_n + k]);
-        const float o = det_sigmoidf(g[3 * h_n + k]);
-        c[k] = f * c[k] + i * gg;
-        h[k] = o * det_tanhf(c[k]);
-      }
+      accumulate(whh, h.data(), h_n, g_n, g.data());
+      lstm_cell(g.data(), h_n, c.data(), h.data());
     }
     out = std::move(h);
   } else {

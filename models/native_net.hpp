@@ -68,4 +68,16 @@ class NativeNet {
   std::vector<LayerTensors> layers_;
 };
 
+/// The kernels' two builds each, for the tests that they agree bit for bit.
+/// accumulate: y[0..rows) += sum_j wt[j * rows + .] * x[j], j ascending.
+namespace detail {
+void accumulate_generic(const float* wt, const float* x, std::size_t cols, std::size_t rows, float* y);
+void accumulate_avx2(const float* wt, const float* x, std::size_t cols, std::size_t rows, float* y);  // needs AVX2
+/// One LSTM step's cell: gates g[0..4h) (input, forget, cell, output),
+/// then c = f*c + i*tanh-gate and h = o*tanh(c), in place.
+void lstm_cell_generic(const float* g, std::size_t h_n, float* c, float* h);
+void lstm_cell_avx2(const float* g, std::size_t h_n, float* c, float* h);  // needs AVX2
+bool cpu_has_avx2();
+}  // namespace detail
+
 }  // namespace verity

@@ -11,6 +11,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <limits>
 #include <span>
@@ -105,6 +106,59 @@ TEST(NativeNet, DetExpfIsWithinARelativeMillionthOfExp) {
   EXPECT_EQ(det_expf(-104.0f), 0.0f);
   EXPECT_EQ(det_expf(-kInf), 0.0f);
   EXPECT_TRUE(std::isnan(det_expf(std::numeric_limits<float>::quiet_NaN())));
+}
+
+TEST(NativeNet, TheAvx2KernelGivesTheBaselinesBits) {
+  if (!detail::cpu_has_avx2()) GTEST_SKIP() << "this CPU has no AVX2: only the baseline kernel runs here";
+  Prng prng(5);
+  // The LSTM's shapes (gates of 64 and 32 units over 9, 17 and 64 inputs),
+  // the transformer's, and odd sizes that leave a tail past the last lane.
+  for (auto [cols, rows] : {std::pair<std::size_t, std::size_t>{9, 256}, {17, 256}, {64, 256}, {17, 128}, {32, 96},
+                            {64, 32}, {3, 7}, {1, 1}, {13, 33}}) {
+    std::vector<float> wt(cols * rows), x(cols), y0(rows), a, b;
+    for (auto& v : wt) v = static_cast<float>(prng.normal());
+    for (auto& v : x) v = static_cast<float>(prng.normal() * 3);
+    for (auto& v : y0) v = static_cast<float>(prng.normal());
+    for (int round = 0; round < 50; ++round) {
+      a = y0;
+      b = y0;
+      detail::accumulate_generic(wt.data(), x.data(), cols, rows, a.data());
+      detail::accumulate_avx2(wt.data(), x.data(), cols, rows, b.data());
+      for (std::size_t r = 0; r < rows; ++r)
+        ASSERT_EQ(std::bit_cast<std::uint32_t>(a[r]), std::bit_cast<std::uint32_t>(b[r]))
+            << cols << "x" << rows << " row " << r;
+      for (auto& v : x) v = static_cast<float>(prng.normal() * 3);
+    }
+  }
+}
+
+TEST(NativeNet, TheAvx2LstmCellGivesTheBaselinesBits) {
+  if (!detail::cpu_has_avx2()) GTEST_SKIP() << "this CPU has no AVX2: only the baseline kernel runs here";
+  Prng prng(6);
+  // Pre-activations of every size the gates meet, the edges of det_expf's
+  // branches (its overflow and underflow limits, the subnormal results
+  // between them, tanh's clamps at +-15, signed zeros) among them.
+  const float edges[] = {0.0f,  -0.0f,  15.0f,  -15.0f,  15.0001f, -15.0001f, 44.0f,     -44.0f,   -43.7f,
+                         -51.9f, 51.9f, -87.3f, -88.0f,  -90.0f,   -103.9f,   -104.0f,   88.72f,   88.73f,
+                         -200.0f, 200.0f, 1e-30f, -1e-30f, 0.5f, -0.5f, 3.4e38f, -3.4e38f};
+  for (std::size_t h_n : {64u, 32u, 13u, 8u, 1u}) {
+    for (int round = 0; round < 400; ++round) {
+      std::vector<float> g(4 * h_n), c(h_n);
+      for (auto& v : g) {
+        const double u = prng.uniform01();
+        v = u < 0.1 ? edges[prng.below(std::size(edges))]
+                    : static_cast<float>(prng.normal() * (u < 0.5 ? 2.0 : u < 0.9 ? 10.0 : 60.0));
+      }
+      for (auto& v : c) v = static_cast<float>(prng.normal() * 4);
+      std::vector<float> c1 = c, c2 = c, h1(h_n), h2(h_n);
+      detail::lstm_cell_generic(g.data(), h_n, c1.data(), h1.data());
+      detail::lstm_cell_avx2(g.data(), h_n, c2.data(), h2.data());
+      for (std::size_t k = 0; k < h_n; ++k) {
+        ASSERT_EQ(std::bit_cast<std::uint32_t>(c1[k]), std::bit_cast<std::uint32_t>(c2[k])) << "c[" << k << "]";
+        ASSERT_EQ(std::bit_cast<std::uint32_t>(h1[k]), std::bit_cast<std::uint32_t>(h2[k])) << "h[" << k << "]";
+      }
+    }
+  }
 }
 
 TEST(NativeNet, SigmoidAndTanhAreSaneEverywhere) {
