@@ -1,5 +1,7 @@
 // `verity live`: the graph on live Binance data, in dryrun (paper) or live
-// mode, with the Telegram bot and the ops endpoints (docs/LIVE.md).
+// mode, with the Telegram bot and the ops endpoints (docs/LIVE.md). In live
+// mode orders go to Binance spot or, with --venue mt5, to an MT5 terminal
+// through the bridge's REST shim (docs/MT5.md).
 #include <atomic>
 #include <charconv>
 #include <csignal>
@@ -15,6 +17,7 @@
 #include "app/key_flags.hpp"
 #include "live/binance_adapters.hpp"
 #include "live/live_session.hpp"
+#include "live/mt5/mt5_bridge.hpp"
 #include "live/ops/live_metrics.hpp"
 #include "live/ops/ops_server.hpp"
 #include "live/ops/prometheus.hpp"
@@ -48,6 +51,8 @@ extern "C" void on_signal(int sig) { g_signal = sig; }
 struct LiveArgs {
   std::string config_path;
   std::string mode = "dryrun";
+  std::string venue = "binance";  // --mode live only
+  bool venue_given = false;       // --venue was on the command line
   bool telegram = false;
   std::string values[std::size(kFlags)];
 };
@@ -71,25 +76,72 @@ int fail(const std::string& message) {
   return kExitError;
 }
 
+/// The venue of a live session: --venue, or binance by default. A config
+/// (file or VERITY_EXECUTION_VENUE) that names the other live venue is an
+/// error rather than silently overridden: orders must not go to Binance
+/// when the operator's config says MT5, or the other way round.
+std::expected<std::string, std::string> live_venue(const LiveArgs& a, const std::vector<ConfigOverride>& overrides) {
+  if (a.venue_given) return a.venue;
+  auto as_given = load_config(a.config_path, overrides, verity_environment());
+  if (!as_given) return std::unexpected(as_given.error());
+  const std::string& configured = as_given->execution.venue;
+  if (is_live_venue(configured) && configured != a.venue) {
+    return std::unexpected("the config sets execution.venue = \"" + configured + "\" but --mode live sends orders to --venue " +
+                           a.venue + " unless told otherwise: pass --venue " + configured + " (or --venue " + a.venue +
+                           " to override the config)");
+  }
+  return a.venue;
+}
+
+/// The MT5 bridge from mt5.* and the shim's bearer token (MT5_BRIDGE_TOKEN).
+std::expected<std::unique_ptr<VenueGateway>, std::string> mt5_gateway(const Config& config) {
+  auto token = read_process_secret("MT5_BRIDGE_TOKEN");
+  if (!token) return std::unexpected(token.error());
+  if (token->empty()) {
+    return std::unexpected("--venue mt5 sends orders to the MT5 bridge: set MT5_BRIDGE_TOKEN (or MT5_BRIDGE_TOKEN_FILE) "
+                           "in the environment to the shim's bearer token");
+  }
+  auto options = mt5_options(config);
+  if (!options) return std::unexpected("config: " + options.error());
+  return std::make_unique<Mt5Gateway>(config.mt5.base_url, std::move(*token), std::move(*options));
+}
+
+/// Binance spot, signing with BINANCE_API_KEY and BINANCE_API_SECRET.
+std::expected<std::unique_ptr<VenueGateway>, std::string> binance_gateway(const Config& config) {
+  auto key = read_process_secret("BINANCE_API_KEY");
+  if (!key) return std::unexpected(key.error());
+  auto secret = read_process_secret("BINANCE_API_SECRET");
+  if (!secret) return std::unexpected(secret.error());
+  if (key->empty() || secret->empty()) {
+    return std::unexpected("--mode live signs orders: set BINANCE_API_KEY and BINANCE_API_SECRET (or *_FILE) in the environment");
+  }
+  return std::make_unique<BinanceGateway>(config, BinanceCredentials{std::move(*key), std::move(*secret)});
+}
+
 int run_live_command(const LiveArgs& a) {
+  const bool live = a.mode == "live";
+  if (!live && a.venue_given) {
+    return fail("--venue " + a.venue + " says where live orders go, and --mode " + a.mode +
+                " sends none (paper fills from the simulated venue): add --mode live, or drop --venue");
+  }
   std::vector<ConfigOverride> overrides = key_overrides(kFlags, a.values);
-  overrides.push_back({"execution.venue", a.mode == "live" ? "binance" : "sim", "--mode"});
   if (a.telegram) overrides.push_back({"telegram.enabled", "true", "--telegram"});
+  std::string venue = "sim";
+  if (live) {
+    auto chosen = live_venue(a, overrides);
+    if (!chosen) return fail(chosen.error());
+    venue = *chosen;
+  }
+  overrides.push_back({"execution.venue", venue, a.venue_given ? "--venue" : "--mode"});
   auto config = load_config(a.config_path, overrides, verity_environment());
   if (!config) return fail(config.error());
-  const bool live = a.mode == "live";
 
   // Secrets: the environment or files only.
-  std::unique_ptr<BinanceGateway> gateway;
+  std::unique_ptr<VenueGateway> gateway;
   if (live) {
-    auto key = read_process_secret("BINANCE_API_KEY");
-    if (!key) return fail(key.error());
-    auto secret = read_process_secret("BINANCE_API_SECRET");
-    if (!secret) return fail(secret.error());
-    if (key->empty() || secret->empty()) {
-      return fail("--mode live signs orders: set BINANCE_API_KEY and BINANCE_API_SECRET (or *_FILE) in the environment");
-    }
-    gateway = std::make_unique<BinanceGateway>(*config, BinanceCredentials{std::move(*key), std::move(*secret)});
+    auto made = venue == "mt5" ? mt5_gateway(*config) : binance_gateway(*config);
+    if (!made) return fail(made.error());
+    gateway = std::move(*made);
     // An order never leaves before the journal holds it on disk.
     config->journal.durability = Durability::synced;
   }
@@ -233,22 +285,34 @@ int run_live_command(const LiveArgs& a) {
 void add_live(CLI::App& app, std::function<int()>& run) {
   auto args = std::make_shared<LiveArgs>();
   auto* c = app.add_subcommand("live", "Run the graph on live Binance data: dryrun (paper fills from the simulated "
-                                       "venue) or live (signed orders), journaled and replayable.");
+                                       "venue) or live (orders to Binance spot, or to an MT5 terminal through the "
+                                       "MT5 bridge), journaled and replayable.");
   c->footer(
       "Bars come from the Binance WebSocket (live.ws_base) after live.warmup_bars closed bars over REST\n"
       "(live.rest_base); point both at a mock exchange to test. Every bar, command and venue report is journaled\n"
       "before the graph sees it: `verity replay --verify --journal DIR` replays the session bit for bit.\n"
-      "Secrets only from the environment: BINANCE_API_KEY and BINANCE_API_SECRET (--mode live),\n"
-      "TELEGRAM_BOT_TOKEN (--telegram), or each *_FILE naming a file. SIGINT or SIGTERM stops the session\n"
-      "cleanly: the I/O stops, a snapshot is written and the journal closed. Prints a JSON summary line last.\n"
+      "--mode live --venue mt5 sends the orders to the MT5 bridge's REST shim (mt5.base_url, mt5.symbols;\n"
+      "docs/MT5.md) instead of Binance; the bars still come from Binance.\n"
+      "Secrets only from the environment: BINANCE_API_KEY and BINANCE_API_SECRET (--venue binance),\n"
+      "MT5_BRIDGE_TOKEN (--venue mt5), TELEGRAM_BOT_TOKEN (--telegram), or each *_FILE naming a file.\n"
+      "In live mode the journal is synced before any order leaves. SIGINT or SIGTERM stops the session cleanly:\n"
+      "the I/O stops, a snapshot is written and the journal closed. Prints a JSON summary line last.\n"
       "Exit 0 stopped cleanly; 2 bad config, missing secret, venue or journal error. docs/LIVE.md.");
   c->add_option("--config", args->config_path, "config TOML file")->check(CLI::ExistingFile);
-  c->add_option("--mode", args->mode, "dryrun (paper) or live (signed orders)")
+  c->add_option("--mode", args->mode, "dryrun (paper) or live (real orders, to --venue)")
       ->check(CLI::IsMember({"dryrun", "live"}))
       ->capture_default_str();
+  CLI::Option* venue = c->add_option("--venue", args->venue,
+                                      "where --mode live sends orders: binance (signed, Binance spot) or mt5 (the MT5 "
+                                      "bridge); execution.venue")
+                           ->check(CLI::IsMember({"binance", "mt5"}))
+                           ->capture_default_str();
   c->add_flag("--telegram", args->telegram, "run the Telegram bot (telegram.enabled)");
   add_key_flags(c, kFlags, args->values);
-  c->callback([&run, args] { run = [args] { return run_live_command(*args); }; });
+  c->callback([&run, args, venue] {
+    args->venue_given = venue->count() > 0;
+    run = [args] { return run_live_command(*args); };
+  });
 }
 
 }  // namespace

@@ -66,11 +66,14 @@ std::expected<LiveResult, std::string> run_live(const Config& config, JournalSto
                                                 const LiveHooks& hooks) {
   Stopwatch watch;
   LiveClock clock;
-  const bool live = config.execution.venue == "binance";
+  const bool live = is_live_venue(config.execution.venue);
   if (live && venue == nullptr) {
-    return std::unexpected("execution.venue is binance: a live session needs the venue gateway (verity live --mode live)");
+    return std::unexpected("execution.venue is " + config.execution.venue +
+                           ": a live session needs the venue gateway (verity live --mode live)");
   }
-  if (!live && venue != nullptr) return std::unexpected("execution.venue is sim: a dryrun session takes no venue gateway");
+  if (!live && venue != nullptr) {
+    return std::unexpected("execution.venue is " + config.execution.venue + ": a dryrun session takes no venue gateway");
+  }
   if (config.journal.level == JournalLevel::HASH) {
     return std::unexpected("journal.level hash keeps no inputs, and a live session must replay: use full or inputs");
   }
@@ -92,7 +95,9 @@ std::expected<LiveResult, std::string> run_live(const Config& config, JournalSto
   m.command = command;
   m.recorded_at_ns = clock.now_ns();
   m.data_sources = extras.data_sources;
-  // Each live run is its own session: its start time and feed name it.
+  // Each live run is its own session: its start time and feed name it. The
+  // bars are Binance market data whichever venue takes the orders (MT5
+  // included), so the feed's name says binance.
   const std::string feed_name = "live:binance:" + config.session.symbols + ":" + config.session.timeframe + ":" +
                                 format_iso8601_ms(m.recorded_at_ns);
   m.data_sources.push_back({feed_name, hash128(feed_name)});
@@ -190,7 +195,9 @@ std::expected<LiveResult, std::string> run_live(const Config& config, JournalSto
       auto ok = timed([&] { return sequencer.step<schema::Bar>(market_ns, [&](schema::Bar::Builder out) { fill_bar(out, bar); }); });
       if (!ok) return ok;
       last_open[b.symbol] = b.candle.open_time_ns;
+      const std::uint64_t sent_before = r.orders_sent;
       if (live) ship(b.received_ns);
+      if (hooks.on_bar_done && b.received_ns > 0) hooks.on_bar_done(clock.now_ns() - b.received_ns, r.orders_sent - sent_before);
       return {};
     };
     auto step_command = [&](const LiveCommand& c) -> Status {

@@ -146,6 +146,10 @@ struct LiveHooks {
   std::function<void(const OutboundOrder&, std::int64_t latency_ns)> on_order_sent;
   /// Each step's latency (stamp -> committed) in ns.
   std::function<void(std::int64_t)> on_step;
+  /// Each live bar once it is decided: the latency from the I/O thread
+  /// having it to the step committed and its orders handed to the venue,
+  /// and how many orders it made.
+  std::function<void(std::int64_t latency_ns, std::uint64_t orders)> on_bar_done;
 };
 
 struct LiveResult {

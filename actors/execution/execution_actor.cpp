@@ -2,9 +2,10 @@
 // "sim" it is the simulated venue (SimVenue): it turns Order messages into
 // VenueOrders, feeds bars to the venue and sends every report it returns:
 // fills to portfolio (which books them) and notify; rejections, acceptances
-// and cancels to notify only. With "binance" it is LiveVenue: orders and
-// bracket exits leave as Order messages to `external` (the live runner
-// sends them after the step commits), and the exchange's reports enter as
+// and cancels to notify only. With a live venue ("binance" or "mt5",
+// is_live_venue) it is LiveVenue: orders and bracket exits leave as Order
+// messages to `external` (the live runner hands them to the venue gateway
+// after the step commits), and the venue's reports enter as
 // ExecutionReport inputs, routed on the same way.
 #include <optional>
 
@@ -86,7 +87,7 @@ execution_actor::behavior_type live_behavior(execution_actor::stateful_pointer<e
 
 execution_actor::behavior_type execution_behavior(execution_actor::stateful_pointer<execution_state> self,
                                                   const Wiring* w) {
-  if (w->config->execution.venue != "sim") return live_behavior(self, w);
+  if (is_live_venue(w->config->execution.venue)) return live_behavior(self, w);
   self->state.venue.emplace(*w->config, w->metrics, PrngStreams(w->config->session.seed).stream("execution"));
   w->snapshots->add(
       ActorId::EXECUTION, [self](StateWriter& out) { out.put(*self->state.venue); },

@@ -2,6 +2,7 @@
 
 #include <toml++/toml.h>
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstdlib>
@@ -333,7 +334,7 @@ const std::vector<Key>& key_table() {
        at([](Config& c) -> auto& { return c.risk.alert_drawdown_pct; })},
       {"risk.alert_volatility_pct", Type::real, 0.1, 1000, {}, "an alert notification for a bar whose high-low range exceeds this share of its open, percent",
        at([](Config& c) -> auto& { return c.risk.alert_volatility_pct; })},
-      {"execution.venue", Type::choice, 0, 0, {"sim", "binance"}, "where orders go: the simulated venue (sims, dryrun) or signed orders to Binance spot (live mode)",
+      {"execution.venue", Type::choice, 0, 0, {"sim", "binance", "mt5"}, "where orders go: the simulated venue (sims, dryrun), or in live mode signed orders to Binance spot or orders to an MT5 terminal through the bridge's REST shim (mt5.*)",
        at([](Config& c) -> auto& { return c.execution.venue; })},
       {"execution.cost_model", Type::choice, 0, 0, {"empirical", "fixed"}, "spread and slippage: drawn from the empirical metrics per pair and session, or the fixed bps below",
        at([](Config& c) -> auto& { return c.execution.cost_model; })},
@@ -371,6 +372,24 @@ const std::vector<Key>& key_table() {
        at([](Config& c) -> auto& { return c.live.kill_switch_poll_s; })},
       {"live.recv_window_ms", Type::integer, 1, 60000, {}, "recvWindow of signed venue requests",
        at([](Config& c) -> auto& { return c.live.recv_window_ms; })},
+      {"mt5.base_url", Type::text, 0, 0, {}, "URL of the MT5 bridge's REST shim beside the terminal (execution.venue mt5; token from MT5_BRIDGE_TOKEN or MT5_BRIDGE_TOKEN_FILE)",
+       at([](Config& c) -> auto& { return c.mt5.base_url; })},
+      {"mt5.symbols", Type::text, 0, 0, {}, "session symbols to terminal symbols, comma-separated VERITY=MT5[:contract_size[:volume_step[:volume_min]]]; every session symbol needs one",
+       at([](Config& c) -> auto& { return c.mt5.symbols; })},
+      {"mt5.account_currency", Type::text, 0, 0, {}, "the account's currency; the bridge refuses to start on an account in another",
+       at([](Config& c) -> auto& { return c.mt5.account_currency; })},
+      {"mt5.usd_per_account_unit", Type::real, 1e-9, 1e9, {}, "USD per unit of the account currency: commissions become fees in USD at this rate",
+       at([](Config& c) -> auto& { return c.mt5.usd_per_account_unit; })},
+      {"mt5.attach_brackets", Type::boolean, 0, 0, {}, "also set each entry's stop-loss and take-profit in the terminal (a safety net; the graph never hears of a close made there)",
+       at([](Config& c) -> auto& { return c.mt5.attach_brackets; })},
+      {"mt5.max_attempts", Type::integer, 1, 20, {}, "HTTP attempts per bridge call, the first and a lost order's lookups included",
+       at([](Config& c) -> auto& { return c.mt5.max_attempts; })},
+      {"mt5.timeout_ms", Type::integer, 1, 600000, {}, "one bridge HTTP call's time limit, ms",
+       at([](Config& c) -> auto& { return c.mt5.timeout_ms; })},
+      {"mt5.connect_timeout_ms", Type::integer, 1, 600000, {}, "time limit to connect to the bridge, ms",
+       at([](Config& c) -> auto& { return c.mt5.connect_timeout_ms; })},
+      {"mt5.open_order_poll_ms", Type::integer, 0, 86400000, {}, "how often orders resting in the terminal are asked for new fills, ms; 0: never",
+       at([](Config& c) -> auto& { return c.mt5.open_order_poll_ms; })},
       {"telegram.enabled", Type::boolean, 0, 0, {}, "run the Telegram bot (token from TELEGRAM_BOT_TOKEN or TELEGRAM_BOT_TOKEN_FILE)",
        at([](Config& c) -> auto& { return c.telegram.enabled; })},
       {"telegram.api_base", Type::text, 0, 0, {}, "Telegram Bot API base URL",
@@ -590,7 +609,7 @@ std::expected<void, std::string> apply_toml(Config& c, const std::string& path,
     if (!table) {
       return std::unexpected("config: " + path + " line " + std::to_string(node.source().begin.line) + ": '" + sec +
                              "' must be a [section]; sections are session, journal, data, market, features, strategy, "
-                             "model, learning, train, risk, ftmo, challenge, stress, execution, portfolio, log");
+                             "model, learning, train, risk, ftmo, challenge, stress, execution, portfolio, live, mt5, telegram, log");
     }
     for (auto&& [name, value] : *table) {
       const std::string full = sec + "." + std::string(name.str());
@@ -669,6 +688,32 @@ std::expected<void, std::string> validate(const Config& c) {
   return {};
 }
 
+/// Checks of the keys that say how a live session reaches its venue. They
+/// run when a process starts (load_config), not when a replay rebuilds a
+/// config from a manifest: the manifest leaves these keys out (they are
+/// outside the session hash), and a replay sends nothing anywhere.
+std::expected<void, std::string> validate_venue(const Config& c) {
+  if (c.execution.venue != "mt5") return {};
+  const std::string& url = c.mt5.base_url;
+  if (!url.starts_with("http://") && !url.starts_with("https://")) {
+    return std::unexpected("config: mt5.base_url = \"" + url +
+                           "\": expected the http:// or https:// URL of the MT5 bridge's REST shim, e.g. "
+                           "http://127.0.0.1:8787 (execution.venue is mt5)");
+  }
+  const std::string form = "expected comma-separated VERITY=MT5[:contract_size[:volume_step[:volume_min]]] entries, "
+                           "e.g. \"BTCUSDT=BTCUSD:1:0.01:0.01\" (execution.venue is mt5)";
+  auto map = parse_mt5_symbol_map(c.mt5.symbols);
+  if (!map) return std::unexpected("config: mt5.symbols = \"" + c.mt5.symbols + "\": " + map.error() + "; " + form);
+  if (map->empty()) return std::unexpected("config: mt5.symbols = \"" + c.mt5.symbols + "\" maps no symbol; " + form);
+  for (std::string_view symbol : split_list(c.session.symbols)) {
+    if (map->contains(std::string(symbol))) continue;
+    return std::unexpected("config: mt5.symbols = \"" + c.mt5.symbols + "\" has no entry for " + std::string(symbol) +
+                           " of session.symbols (\"" + c.session.symbols + "\"): the bridge could not trade it; expected an entry such as " +
+                           std::string(symbol) + "=<MT5 symbol>:<contract size>:<volume step>:<volume min>");
+  }
+  return {};
+}
+
 }  // namespace
 
 std::vector<std::string_view> split_list(std::string_view text) {
@@ -687,7 +732,66 @@ std::vector<std::string_view> split_list(std::string_view text) {
 
 bool is_storage_key(std::string_view path) {
   return path.starts_with("journal.") || path.starts_with("log.") || path == "data.dir" || path == "model.registry" ||
-         path.starts_with("train.") || path.starts_with("live.") || path.starts_with("telegram.");
+         path.starts_with("train.") || path.starts_with("live.") || path.starts_with("mt5.") ||
+         path.starts_with("telegram.");
+}
+
+bool is_live_venue(std::string_view venue) { return venue == "binance" || venue == "mt5"; }
+
+std::expected<std::map<std::string, Mt5SymbolSpec>, std::string> parse_mt5_symbol_map(std::string_view text) {
+  std::map<std::string, Mt5SymbolSpec> out;
+  auto bad_entry = [](std::string_view entry) {
+    return "symbol map entry \"" + std::string(entry) + "\": expected VERITY=MT5[:contract[:step[:min]]]";
+  };
+  auto trim = [](std::string_view s) {
+    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+    while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+    return s;
+  };
+  auto positive = [](std::string_view s) -> std::optional<double> {
+    double v = 0;
+    const auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+    if (ec != std::errc() || ptr != s.data() + s.size() || !std::isfinite(v) || !(v > 0)) return std::nullopt;
+    return v;
+  };
+  std::size_t start = 0;
+  while (start <= text.size()) {
+    const std::size_t comma = std::min(text.find(',', start), text.size());
+    const std::string_view entry = trim(text.substr(start, comma - start));
+    start = comma + 1;
+    if (entry.empty()) continue;
+    const std::size_t eq = entry.find('=');
+    if (eq == std::string_view::npos) {
+      return std::unexpected(bad_entry(entry));
+    }
+    const std::string verity_symbol(trim(entry.substr(0, eq)));
+    std::vector<std::string_view> parts;
+    std::string_view rest = entry.substr(eq + 1);
+    for (std::size_t pos = 0;;) {
+      const std::size_t colon = rest.find(':', pos);
+      parts.push_back(trim(rest.substr(pos, colon == std::string_view::npos ? std::string_view::npos : colon - pos)));
+      if (colon == std::string_view::npos) break;
+      pos = colon + 1;
+    }
+    if (verity_symbol.empty() || parts[0].empty() || parts.size() > 4) {
+      return std::unexpected(bad_entry(entry));
+    }
+    Mt5SymbolSpec spec;
+    spec.mt5_symbol = std::string(parts[0]);
+    double* fields[] = {&spec.contract_size, &spec.volume_step_lots, &spec.volume_min_lots};
+    const char* names[] = {"contract size", "volume step", "volume min"};
+    for (std::size_t i = 1; i < parts.size(); ++i) {
+      const auto v = positive(parts[i]);
+      if (!v) {
+        return std::unexpected("symbol map entry \"" + std::string(entry) + "\": " + names[i - 1] +
+                               " must be a positive number, got \"" + std::string(parts[i]) + "\"");
+      }
+      *fields[i - 1] = *v;
+    }
+    if (out.contains(verity_symbol)) return std::unexpected("symbol map: " + verity_symbol + " is mapped twice");
+    out[verity_symbol] = spec;
+  }
+  return out;
 }
 
 std::string Config::canonical() const {
@@ -726,6 +830,7 @@ std::expected<Config, std::string> load_config(const std::string& toml_path, con
     if (auto ok = set_from_text(c, *k, o.value, o.origin); !ok) return std::unexpected(ok.error());
   }
   if (auto ok = validate(c); !ok) return std::unexpected(ok.error());
+  if (auto ok = validate_venue(c); !ok) return std::unexpected(ok.error());
   return c;
 }
 

@@ -9,6 +9,7 @@
 #include <expected>
 #include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "actors/runtime/journal_records.hpp"
@@ -222,8 +223,10 @@ struct StressConfig {
 
 struct ExecutionConfig {
   /// Where orders go: "sim", the simulated venue in the graph (sims, and
-  /// live data in dryrun mode), or "binance", signed orders to a Binance
-  /// spot venue whose reports come back as journaled inputs (live mode).
+  /// live data in dryrun mode); or a live venue whose reports come back as
+  /// journaled inputs (live mode): "binance", signed orders to Binance
+  /// spot, or "mt5", orders to a MetaTrader 5 terminal through the MT5
+  /// bridge's REST shim (docs/MT5.md). is_live_venue() tells them apart.
   std::string venue = "sim";
   /// Empirical spread/slippage metrics: "latest", or a version such as
   /// "2026-11-21.1" (docs/EXECUTION_METRICS.md).
@@ -264,6 +267,26 @@ struct LiveConfig {
   std::int64_t recv_window_ms = 5000;        // signed requests' recvWindow
 };
 
+/// The MT5 bridge of a live session with execution.venue "mt5"
+/// (docs/MT5.md): where the REST shim beside the terminal is, how Verity's
+/// symbols map to the terminal's, and how hard to try. Like live.*, these
+/// only say how orders reach the venue, whose answers are journaled as
+/// inputs, so they are left out of the session hash. The shim's bearer
+/// token is never config: MT5_BRIDGE_TOKEN (or MT5_BRIDGE_TOKEN_FILE).
+struct Mt5Config {
+  std::string base_url = "http://127.0.0.1:8787";
+  /// VERITY=MT5[:contract_size[:volume_step[:volume_min]]], comma-separated
+  /// (parse_mt5_symbol_map); every session symbol needs an entry.
+  std::string symbols = "BTCUSDT=BTCUSD:1:0.01:0.01";
+  std::string account_currency = "USD";      // GET /account must report it
+  double usd_per_account_unit = 1.0;         // commissions to USD
+  bool attach_brackets = false;              // entries' SL/TP also set in the terminal
+  std::int64_t max_attempts = 4;             // HTTP attempts per call, lookups included
+  std::int64_t timeout_ms = 10'000;          // one HTTP call
+  std::int64_t connect_timeout_ms = 3'000;
+  std::int64_t open_order_poll_ms = 5'000;   // resting orders' lookups; 0: off
+};
+
 /// The Telegram bot of a live session (docs/TELEGRAM.md).
 struct TelegramConfig {
   bool enabled = false;
@@ -297,6 +320,7 @@ struct Config {
   ExecutionConfig execution;
   PortfolioConfig portfolio;
   LiveConfig live;
+  Mt5Config mt5;
   TelegramConfig telegram;
   LogConfig log;
 
@@ -325,6 +349,27 @@ std::expected<Config, std::string> load_config(const std::string& toml_path, con
 std::expected<Config, std::string> load_config_text(std::string_view toml_text, const std::string& origin,
                                                     const std::string& override_path = "");
 
+/// True for the execution.venue values of live mode ("binance", "mt5"):
+/// orders leave the graph as Order messages to `external` for a venue
+/// gateway, and the venue's answers come back as journaled inputs. False
+/// for "sim", the simulated venue inside the graph.
+bool is_live_venue(std::string_view venue);
+
+/// How one Verity symbol trades in an MT5 terminal (docs/MT5.md).
+struct Mt5SymbolSpec {
+  std::string mt5_symbol;          // the terminal's name: "BTCUSD"
+  double contract_size = 1.0;      // units of the base asset in one lot (BTCUSD at FTMO: 1; EURUSD: 100000)
+  double volume_step_lots = 0.01;  // volumes are multiples of it
+  double volume_min_lots = 0.01;   // the smallest order
+};
+
+/// Parses "BTCUSDT=BTCUSD:1:0.01:0.01,ETHUSDT=ETHUSD" (verity=mt5[:contract
+/// size[:volume step[:volume min]]], the defaults as in Mt5SymbolSpec), the
+/// form mt5.symbols carries. Errors name the entry. It lives with the
+/// config so that load_config can refuse a bad map before anything starts;
+/// the MT5 bridge (live/mt5/mt5_bridge.hpp) reads the same map with it.
+std::expected<std::map<std::string, Mt5SymbolSpec>, std::string> parse_mt5_symbol_map(std::string_view text);
+
 /// The VERITY_* variables of this process, for load_config.
 std::map<std::string, std::string> verity_environment();
 
@@ -334,8 +379,8 @@ std::vector<std::string_view> split_list(std::string_view text);
 /// True for keys that cannot change a session's outcome: where and how much
 /// is stored or logged, where the model registry is (the manifest records
 /// each model's version and file hash instead), `verity train`'s own, and
-/// where a live session's outside world is (live.*, telegram.*: what comes
-/// from there is journaled as inputs).
+/// where a live session's outside world is and how it is reached (live.*,
+/// mt5.*, telegram.*: what comes from there is journaled as inputs).
 bool is_storage_key(std::string_view path);
 
 /// A Markdown table of every key: name, type, default, range, meaning.

@@ -4,11 +4,11 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
-#include <charconv>
 #include <cmath>
 #include <optional>
 
 #include "actors/runtime/clock.hpp"
+#include "actors/runtime/prng.hpp"
 #include "live/binance/binance_rest.hpp"
 #include "live/net/http_client.hpp"
 
@@ -190,60 +190,20 @@ struct Mt5Gateway::Tracked {
 
 // --- free functions ------------------------------------------------------------------
 
-std::expected<std::map<std::string, Mt5SymbolSpec>, std::string> parse_mt5_symbol_map(std::string_view text) {
-  std::map<std::string, Mt5SymbolSpec> out;
-  auto bad_entry = [](std::string_view entry) {
-    return "symbol map entry \"" + std::string(entry) + "\": expected VERITY=MT5[:contract[:step[:min]]]";
-  };
-  auto trim = [](std::string_view s) {
-    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-    return s;
-  };
-  auto positive = [](std::string_view s) -> std::optional<double> {
-    double v = 0;
-    const auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-    if (ec != std::errc() || ptr != s.data() + s.size() || !std::isfinite(v) || !(v > 0)) return std::nullopt;
-    return v;
-  };
-  std::size_t start = 0;
-  while (start <= text.size()) {
-    const std::size_t comma = std::min(text.find(',', start), text.size());
-    const std::string_view entry = trim(text.substr(start, comma - start));
-    start = comma + 1;
-    if (entry.empty()) continue;
-    const std::size_t eq = entry.find('=');
-    if (eq == std::string_view::npos) {
-      return std::unexpected(bad_entry(entry));
-    }
-    const std::string verity_symbol(trim(entry.substr(0, eq)));
-    std::vector<std::string_view> parts;
-    std::string_view rest = entry.substr(eq + 1);
-    for (std::size_t pos = 0;;) {
-      const std::size_t colon = rest.find(':', pos);
-      parts.push_back(trim(rest.substr(pos, colon == std::string_view::npos ? std::string_view::npos : colon - pos)));
-      if (colon == std::string_view::npos) break;
-      pos = colon + 1;
-    }
-    if (verity_symbol.empty() || parts[0].empty() || parts.size() > 4) {
-      return std::unexpected(bad_entry(entry));
-    }
-    Mt5SymbolSpec spec;
-    spec.mt5_symbol = std::string(parts[0]);
-    double* fields[] = {&spec.contract_size, &spec.volume_step_lots, &spec.volume_min_lots};
-    const char* names[] = {"contract size", "volume step", "volume min"};
-    for (std::size_t i = 1; i < parts.size(); ++i) {
-      const auto v = positive(parts[i]);
-      if (!v) {
-        return std::unexpected("symbol map entry \"" + std::string(entry) + "\": " + names[i - 1] +
-                               " must be a positive number, got \"" + std::string(parts[i]) + "\"");
-      }
-      *fields[i - 1] = *v;
-    }
-    if (out.contains(verity_symbol)) return std::unexpected("symbol map: " + verity_symbol + " is mapped twice");
-    out[verity_symbol] = spec;
-  }
-  return out;
+std::expected<Mt5Options, std::string> mt5_options(const Config& config) {
+  Mt5Options o;
+  auto symbols = parse_mt5_symbol_map(config.mt5.symbols);
+  if (!symbols) return std::unexpected("mt5.symbols: " + symbols.error());
+  o.symbols = std::move(*symbols);
+  o.account_currency = config.mt5.account_currency;
+  o.usd_per_account_unit = config.mt5.usd_per_account_unit;
+  o.attach_brackets = config.mt5.attach_brackets;
+  o.max_attempts = static_cast<int>(config.mt5.max_attempts);
+  o.timeout = std::chrono::milliseconds(config.mt5.timeout_ms);
+  o.connect_timeout = std::chrono::milliseconds(config.mt5.connect_timeout_ms);
+  o.open_order_poll = std::chrono::milliseconds(config.mt5.open_order_poll_ms);
+  o.seed = PrngStreams(config.session.seed).stream("live-mt5").next_u64();
+  return o;
 }
 
 double mt5_lots_of(double units, const Mt5SymbolSpec& spec) {

@@ -35,6 +35,7 @@
 
 #include <nlohmann/json_fwd.hpp>
 
+#include "actors/runtime/config.hpp"
 #include "live/binance/retry.hpp"
 #include "live/live_session.hpp"
 #include "live/secrets.hpp"
@@ -45,13 +46,8 @@ struct HttpResult;
 
 namespace verity {
 
-/// How one Verity symbol trades in the terminal.
-struct Mt5SymbolSpec {
-  std::string mt5_symbol;          // the terminal's name: "BTCUSD"
-  double contract_size = 1.0;      // units of the base asset in one lot (BTCUSD at FTMO: 1; EURUSD: 100000)
-  double volume_step_lots = 0.01;  // volumes are multiples of it
-  double volume_min_lots = 0.01;   // the smallest order
-};
+// Mt5SymbolSpec and parse_mt5_symbol_map, the form of mt5.symbols, are in
+// actors/runtime/config.hpp, so that a bad map fails when the config loads.
 
 struct Mt5Options {
   /// Verity symbol ("BTCUSDT") -> the terminal's symbol and lot size. An
@@ -87,10 +83,12 @@ struct Mt5Options {
   SleepFn sleep;
 };
 
-/// Parses "BTCUSDT=BTCUSD:1:0.01:0.01,ETHUSDT=ETHUSD" (verity=mt5[:contract
-/// size[:volume step[:volume min]]], the defaults as in Mt5SymbolSpec), the
-/// form a config string or a flag carries. Errors name the entry.
-std::expected<std::map<std::string, Mt5SymbolSpec>, std::string> parse_mt5_symbol_map(std::string_view text);
+/// The bridge's options from a config's mt5.* keys (docs/MT5.md,
+/// "Configuration"), with the backoff's jitter seeded from the session's
+/// root seed (stream "live-mt5"), as the Binance connector seeds its own.
+/// An error names the key (mt5.symbols), though load_config has already
+/// checked it for a session with execution.venue "mt5".
+std::expected<Mt5Options, std::string> mt5_options(const Config& config);
 
 /// `units` of the base asset in lots, rounded down to the volume step.
 double mt5_lots_of(double units, const Mt5SymbolSpec& spec);

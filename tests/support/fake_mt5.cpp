@@ -92,6 +92,11 @@ void FakeMt5::set_time_ms(std::int64_t time_ms) {
   time_ms_ = time_ms;
 }
 
+void FakeMt5::set_quote(FakeMt5QuoteFn quote) {
+  std::lock_guard lock(mutex_);
+  quote_ = std::move(quote);
+}
+
 void FakeMt5::set_terminal_connected(bool connected) {
   std::lock_guard lock(mutex_);
   terminal_connected_ = connected;
@@ -103,7 +108,7 @@ bool FakeMt5::fill_resting(const std::string& client_id, double price) {
   if (it == by_client_id_.end()) return false;
   FakeMt5Order& o = orders_[it->second];
   if (o.status != "placed") return false;
-  fill(o, o.volume_lots, price);
+  fill(o, o.volume_lots, price, time_ms_);
   o.status = "filled";
   return true;
 }
@@ -159,6 +164,10 @@ std::size_t FakeMt5::duplicate_posts() const {
   std::lock_guard lock(mutex_);
   return duplicate_posts_;
 }
+std::map<std::string, std::size_t> FakeMt5::posts_by_client_id() const {
+  std::lock_guard lock(mutex_);
+  return posts_by_client_id_;
+}
 std::size_t FakeMt5::lookups() const {
   std::lock_guard lock(mutex_);
   return lookups_;
@@ -176,9 +185,9 @@ std::size_t FakeMt5::calls() const {
   return calls_;
 }
 
-void FakeMt5::fill(FakeMt5Order& o, double lots, double price) {
+void FakeMt5::fill(FakeMt5Order& o, double lots, double price, std::int64_t time_ms) {
   const double commission = commission_per_lot_ * lots;
-  o.fills.push_back(FakeMt5Fill{price, lots, commission, time_ms_});
+  o.fills.push_back(FakeMt5Fill{price, lots, commission, time_ms});
   balance_ -= commission;
   Position& p = positions_[o.symbol];
   const double signed_lots = o.side == "buy" ? lots : -lots;
@@ -274,6 +283,7 @@ net::HttpResponse FakeMt5::post_order(const net::HttpRequest& req) {
     return error_response(400, "bad_request", "expected {client_id, symbol, side, type, volume, price, sl, tp}");
   }
   const std::string client_id = j["client_id"].get<std::string>();
+  ++posts_by_client_id_[client_id];
   if (const auto known = by_client_id_.find(client_id); known != by_client_id_.end()) {
     // Idempotent by client_id: the first order's record, nothing new.
     ++duplicate_posts_;
@@ -324,10 +334,16 @@ net::HttpResponse FakeMt5::post_order(const net::HttpRequest& req) {
       const bool reduces = (o.side == "sell" && held > 0) || (o.side == "buy" && held < 0);
       lots = reduces ? std::min(lots, std::abs(held)) : 0.0;
     }
+    std::optional<FakeMt5Quote> quote;
+    if (quote_) quote = quote_(o.symbol);
     if (lots <= 0) {
       reject("no_position", 0, "no position to reduce");
+    } else if (quote) {
+      o.time_ms = quote->time_ms;
+      fill(o, lots, quote->price, quote->time_ms);
+      o.status = "filled";
     } else {
-      fill(o, lots, sym->second.price);
+      fill(o, lots, sym->second.price, time_ms_);
       o.status = "filled";
     }
   }

@@ -6,6 +6,10 @@
 // client_id (a repeated POST answers the first order's record and creates
 // nothing), and the bearer token checked on every call (401 otherwise).
 //
+// A quote function (set_quote) may stand in for the fixed prices: market
+// orders then fill at what it says, e.g. the mock exchange's newest close,
+// so a live session's fills follow its bars.
+//
 // Fault injection: the next N calls answer 500 before doing anything; the
 // next POST /orders is processed and then answers 500 (its answer is lost);
 // the next POST is rejected with a given MT5 error; stop() makes the shim
@@ -13,6 +17,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -49,6 +54,15 @@ struct FakeMt5Symbol {
   double price = 0;  // market orders fill here
 };
 
+/// Where a market order fills: a price and the time stamped on the fill.
+struct FakeMt5Quote {
+  double price = 0;
+  std::int64_t time_ms = 0;
+};
+/// The quote of an MT5 symbol now; nullopt: the symbol's fixed price and
+/// the fake's time. Called under the fake's lock: it must not call the fake.
+using FakeMt5QuoteFn = std::function<std::optional<FakeMt5Quote>(const std::string& mt5_symbol)>;
+
 class FakeMt5 {
  public:
   /// Starts the server; aborts the test binary (a bug in the test setup)
@@ -67,6 +81,8 @@ class FakeMt5 {
   void set_commission_per_lot(double commission);
   /// The time stamped on orders and fills from now on.
   void set_time_ms(std::int64_t time_ms);
+  /// Market orders fill at `quote`'s answer from now on (empty: the fixed prices).
+  void set_quote(FakeMt5QuoteFn quote);
   void set_terminal_connected(bool connected);
   /// Fills a resting limit order in full at `price`; false if it is not resting.
   bool fill_resting(const std::string& client_id, double price);
@@ -88,6 +104,7 @@ class FakeMt5 {
   double balance() const;
   std::size_t posts() const;               // POST /orders requests that reached a handler
   std::size_t duplicate_posts() const;     // of them, client ids already known
+  std::map<std::string, std::size_t> posts_by_client_id() const;  // POSTs that reached a handler, per client id
   std::size_t lookups() const;             // GET /orders/{client_id}
   std::size_t deletes() const;
   std::size_t unauthorized_calls() const;
@@ -103,8 +120,8 @@ class FakeMt5 {
   net::HttpResponse lookup(const std::string& client_id);
   net::HttpResponse cancel(const std::string& client_id);
   net::HttpResponse route(const net::HttpRequest& req);
-  /// Books a fill of `lots` at `price` on the order and the position.
-  void fill(FakeMt5Order& o, double lots, double price);
+  /// Books a fill of `lots` at `price`, at `time_ms`, on the order and the position.
+  void fill(FakeMt5Order& o, double lots, double price, std::int64_t time_ms);
 
   std::string token_;
   std::string currency_;
@@ -116,6 +133,8 @@ class FakeMt5 {
   std::map<std::string, FakeMt5Symbol> symbols_;
   std::map<std::string, Position> positions_;
   std::map<std::string, std::size_t> by_client_id_;  // -> index in orders_
+  std::map<std::string, std::size_t> posts_by_client_id_;
+  FakeMt5QuoteFn quote_;
   std::vector<FakeMt5Order> orders_;
   std::uint64_t next_ticket_ = 50'000'001;
   int fail_next_ = 0;

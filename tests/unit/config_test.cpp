@@ -287,6 +287,81 @@ TEST(Config, HashIgnoresStorageKeysOnly) {
   EXPECT_NE(a->hash(), d->hash());
 }
 
+TEST(Config, Mt5KeysAreOutsideTheHashAndCheckedWhenTheVenueIsMt5) {
+  EXPECT_TRUE(is_storage_key("mt5.symbols"));  // how orders reach the venue; its answers are journaled inputs
+  EXPECT_TRUE(is_storage_key("mt5.base_url"));
+  EXPECT_FALSE(is_storage_key("execution.venue"));
+  EXPECT_TRUE(is_live_venue("mt5"));
+  EXPECT_TRUE(is_live_venue("binance"));
+  EXPECT_FALSE(is_live_venue("sim"));
+
+  TempDir dir;
+  const std::string path = write_file(dir, R"([execution]
+venue = "mt5"
+
+[session]
+symbols = "BTCUSDT,EURUSD"
+
+[mt5]
+base_url = "http://10.1.2.3:8787"
+symbols = "BTCUSDT=BTCUSD:1:0.01:0.01, EURUSD=EURUSD:100000"
+account_currency = "EUR"
+usd_per_account_unit = 1.08
+attach_brackets = true
+max_attempts = 6
+timeout_ms = 2000
+connect_timeout_ms = 500
+open_order_poll_ms = 0
+)");
+  auto c = load_config(path, {}, {});
+  ASSERT_TRUE(c.has_value()) << c.error();
+  EXPECT_EQ(c->execution.venue, "mt5");
+  EXPECT_EQ(c->mt5.base_url, "http://10.1.2.3:8787");
+  EXPECT_EQ(c->mt5.account_currency, "EUR");
+  EXPECT_DOUBLE_EQ(c->mt5.usd_per_account_unit, 1.08);
+  EXPECT_TRUE(c->mt5.attach_brackets);
+  EXPECT_EQ(c->mt5.max_attempts, 6);
+  EXPECT_EQ(c->mt5.timeout_ms, 2000);
+  EXPECT_EQ(c->mt5.connect_timeout_ms, 500);
+  EXPECT_EQ(c->mt5.open_order_poll_ms, 0);
+  // Out of the hash: other mt5.* values, the same session.
+  Config same = *c;
+  same.mt5 = Mt5Config{};
+  EXPECT_EQ(same.hash(), c->hash());
+  EXPECT_EQ(c->canonical().find("[mt5]"), std::string::npos);
+  // A replay rebuilds the config from the canonical form, which has no mt5.*:
+  // it must load without them.
+  auto replayed = load_config_text(c->canonical(), "manifest");
+  ASSERT_TRUE(replayed.has_value()) << replayed.error();
+  EXPECT_EQ(replayed->execution.venue, "mt5");
+  EXPECT_EQ(replayed->hash(), c->hash());
+
+  // A bad map names the key, the entry and the form expected.
+  const std::string bad = load_error("", {{"execution.venue", "mt5", "--venue"}},
+                                     {{"VERITY_MT5_SYMBOLS", "BTCUSDT=BTCUSD:zero"}});
+  EXPECT_TRUE(contains(bad, "mt5.symbols"));
+  EXPECT_TRUE(contains(bad, "BTCUSDT=BTCUSD:zero"));
+  EXPECT_TRUE(contains(bad, "contract size"));
+  EXPECT_TRUE(contains(bad, "VERITY=MT5[:contract_size[:volume_step[:volume_min]]]"));
+  EXPECT_TRUE(contains(load_error("", {{"execution.venue", "mt5", "--venue"}, {"mt5.symbols", "BTCUSDT", "--x"}}),
+                       "mt5.symbols"));
+  EXPECT_TRUE(contains(load_error("", {{"execution.venue", "mt5", "--venue"}, {"mt5.symbols", " , ", "--x"}}),
+                       "maps no symbol"));
+  // Every session symbol needs an entry.
+  const std::string missing = load_error("", {{"execution.venue", "mt5", "--venue"}, {"session.symbols", "BTCUSDT,ETHUSDT", "--symbols"}});
+  EXPECT_TRUE(contains(missing, "mt5.symbols"));
+  EXPECT_TRUE(contains(missing, "ETHUSDT"));
+  // The shim's URL.
+  EXPECT_TRUE(contains(load_error("", {{"execution.venue", "mt5", "--venue"}, {"mt5.base_url", "127.0.0.1:8787", "--x"}}),
+                       "mt5.base_url"));
+  // With another venue the mt5 keys are not in use and not checked.
+  auto sim = load_config("", {{"mt5.symbols", "BTCUSDT=BTCUSD:zero", "--x"}}, {});
+  EXPECT_TRUE(sim.has_value()) << sim.error();
+  // Ranges, as for every key.
+  EXPECT_TRUE(contains(load_error("", {{"mt5.max_attempts", "0", "--x"}}), "mt5.max_attempts"));
+  EXPECT_TRUE(contains(load_error("", {{"execution.venue", "ftx", "--venue"}}), "\"mt5\""));
+}
+
 TEST(Config, HashCoversTheExactStartTime) {
   // A start time changes every bar's timestamp, so two start times must never
   // share one config hash (and session id). The canonical form writes
