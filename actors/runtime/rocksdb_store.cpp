@@ -205,4 +205,13 @@ Status RocksDbStore::compact() {
   return {};
 }
 
+std::uint64_t RocksDbStore::memtable_bytes() const {
+  std::uint64_t total = 0;
+  for (auto* h : families_) {
+    std::uint64_t v = 0;
+    if (db_->GetIntProperty(h, rocksdb::DB::Properties::kCurSizeAllMemTables, &v)) total += v;
+  }
+  return total;
+}
+
 }  // namespace verity

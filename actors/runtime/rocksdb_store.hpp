@@ -44,6 +44,10 @@ class RocksDbStore final : public JournalStore {
   /// Compacts every column family, so space freed by erase_range is given
   /// back to the file system now rather than at some later compaction.
   Status compact();
+  /// Bytes held in memtables now, every column family (RocksDB's
+  /// cur-size-all-mem-tables): the journal's share of the process's memory,
+  /// which grows with what is written until a flush (write_buffer_size).
+  std::uint64_t memtable_bytes() const;
 
  private:
   RocksDbStore(std::string dir, Durability durability);

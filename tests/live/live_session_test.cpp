@@ -17,26 +17,21 @@
 #include "live/binance_adapters.hpp"
 #include "live/live_session.hpp"
 #include "replay/replay.hpp"
+#include "tests/support/live_rig.hpp"
 #include "tests/support/mock_binance.hpp"
 
 namespace verity {
 namespace {
 
 using testing::MockBinance;
-using testing::MockBinanceOptions;
 
 constexpr std::int64_t kWarmup = 300;
 constexpr std::int64_t kLiveBars = 140;  // both symbols: 70 per pair
 
 std::unique_ptr<MockBinance> start_mock() {
-  MockBinanceOptions o;
-  o.series["BTCUSDT"] = testing::synthetic_candles(11, 1200, 50'000.0);
-  o.series["BNBUSDT"] = testing::synthetic_candles(12, 1200, 400.0);
-  o.start_bar = kWarmup + 50;
-  o.server_time_runs_within_bar = false;
   // Spot: a sell needs the base asset, so the account holds some of each.
-  o.balances = {{"USDT", 100'000.0}, {"BTC", 5.0}, {"BNB", 500.0}};
-  auto mock = MockBinance::start(std::move(o));
+  auto mock = testing::start_pairs_mock({{"BTCUSDT", "BTC", 50'000.0, 5.0}, {"BNBUSDT", "BNB", 400.0, 500.0}}, 1200,
+                                        kWarmup + 50, 100'000.0, 11);
   EXPECT_TRUE(mock.has_value()) << mock.error();
   return mock ? std::move(*mock) : nullptr;
 }
@@ -53,23 +48,6 @@ Config live_config(const MockBinance& mock, const std::string& venue) {
   c.live.http_port = -1;
   c.risk.rate_limit_per_hour = 60;  // let the baseline trade often in a short session
   return c;
-}
-
-/// The bars a journal's inputs hold, per symbol, by open time.
-std::map<std::string, std::vector<std::int64_t>> journaled_bars(JournalStore& store, std::uint64_t session) {
-  std::map<std::string, std::vector<std::int64_t>> out;
-  auto reader = JournalReader::open(store, session);
-  EXPECT_TRUE(reader.has_value()) << reader.error();
-  if (!reader) return out;
-  auto walked = reader->for_each(1, reader->head().last_seq, [&](const FramePtr& f) {
-    if (f->source() == ActorId::EXTERNAL && f->kind() == Kind::BAR) {
-      auto b = f->envelope().getPayload().getBar();
-      out[text_of(b.getSymbol())].push_back(b.getOpenTimeNs());
-    }
-    return true;
-  });
-  EXPECT_TRUE(walked.has_value());
-  return out;
 }
 
 std::uint64_t count_inputs(JournalStore& store, std::uint64_t session, Kind kind) {
@@ -129,21 +107,12 @@ FaultRun run_with_faults(MockBinance& mock, const Config& config, MemoryStore& s
 }
 
 void expect_every_bar_once(MockBinance& mock, JournalStore& store, const LiveResult& r) {
-  const auto bars = journaled_bars(store, r.session);
+  const auto bars = testing::journaled_bars(store, r.session);
   for (const char* symbol : {"BTCUSDT", "BNBUSDT"}) {
     const auto it = bars.find(symbol);
     ASSERT_NE(it, bars.end()) << symbol;
-    const std::vector<std::int64_t>& got = it->second;
-    ASSERT_GE(got.size(), static_cast<std::size_t>(kWarmup + 60)) << symbol;
     // Exactly the mock's series from the first warm-up bar on: no gap, no repeat.
-    const auto& series = mock.series(symbol);
-    std::size_t k = 0;
-    while (k < series.size() && series[k].open_time_ns != got.front()) ++k;
-    ASSERT_LT(k, series.size()) << symbol << ": the first bar is not in the mock's series";
-    for (std::size_t i = 0; i < got.size(); ++i) {
-      ASSERT_LT(k + i, series.size());
-      ASSERT_EQ(got[i], series[k + i].open_time_ns) << symbol << " bar " << i << ": missed or repeated";
-    }
+    EXPECT_EQ(testing::series_mismatch(mock, symbol, it->second, kWarmup + 60), std::nullopt);
   }
 }
 
