@@ -72,7 +72,9 @@ execution_actor::behavior_type live_behavior(execution_actor::stateful_pointer<e
       },
       [=](const Msg<schema::Order>& in) {
         const VenueOrder order = venue_order_of(in.get(), w->session->now_ns());
-        for (const VenueOrder& o : self->state.live->on_order(order)) request(w, o, in.get().getSignalId());
+        const LiveVenue::Outcome outcome = self->state.live->on_order(order);
+        for (const VenueOrder& o : outcome.send) request(w, o, in.get().getSignalId());
+        for (const FillSpec& f : outcome.reports) report(self, w, f);
       },
       [=](const Msg<schema::ExecutionReport>& in) {
         const FillSpec f = fill_of(in.get());

@@ -1,5 +1,7 @@
 #include "actors/execution/live_venue.hpp"
 
+#include <cmath>
+
 namespace verity {
 
 namespace {
@@ -7,40 +9,80 @@ bool terminal(schema::OrderStatus s) {
   return s == schema::OrderStatus::FILLED || s == schema::OrderStatus::CANCELED ||
          s == schema::OrderStatus::REJECTED || s == schema::OrderStatus::EXPIRED;
 }
+double sign_of(schema::Side s) { return s == schema::Side::BUY ? 1.0 : -1.0; }
+/// Quantities within this of zero are zero (sums of venue fills).
+constexpr double kQtyEpsilon = 1e-12;
 }  // namespace
 
-std::vector<VenueOrder> LiveVenue::on_order(const VenueOrder& order) {
-  if (order.action != schema::OrderAction::NEW && !working_.contains(order.target_order_id)) return {};
-  if (order.action == schema::OrderAction::NEW) working_[order.order_id] = Working{order, 0, 0};
-  return {order};
+double LiveVenue::position(const std::string& symbol) const {
+  auto it = positions_.find(symbol);
+  return it == positions_.end() ? 0.0 : it->second;
+}
+
+LiveVenue::Outcome LiveVenue::on_order(const VenueOrder& order) {
+  Outcome out;
+  if (order.action != schema::OrderAction::NEW) {
+    if (working_.contains(order.target_order_id)) out.send.push_back(order);
+    return out;
+  }
+  VenueOrder o = order;
+  if (o.reduce_only) {
+    // What the position can still lose on this side, less the reduce-only
+    // orders already working against it (a bracket exit, an earlier close).
+    const double pos = position(o.symbol);
+    double room = pos * sign_of(o.side) < 0 ? std::fabs(pos) : 0.0;
+    for (const auto& [id, w] : working_)
+      if (w.order.reduce_only && w.order.symbol == o.symbol && w.order.side == o.side) room -= w.order.qty - w.filled;
+    if (!(room > kQtyEpsilon)) {
+      FillSpec f;
+      f.order_id = o.order_id;
+      f.symbol = o.symbol;
+      f.side = o.side;
+      f.status = schema::OrderStatus::REJECTED;
+      f.reject_reason = schema::RejectReason::NO_POSITION;
+      f.time_ns = o.time_ns;
+      f.detail = "reduce-only with nothing left to reduce: not sent (the venue would trade it as an ordinary order)";
+      out.reports.push_back(std::move(f));
+      return out;
+    }
+    o.qty = std::min(o.qty, room);
+  }
+  working_[o.order_id] = Working{o, 0, false};
+  out.send.push_back(o);
+  return out;
 }
 
 bool LiveVenue::on_report(const FillSpec& r) {
   auto it = working_.find(r.order_id);
   if (it == working_.end()) return false;
   Working& w = it->second;
+  const std::string& symbol = w.order.symbol;
   if (r.is_fill()) {
     w.filled += r.qty;
-    if (w.entry != 0) {
-      // An exit: its fills shrink the bracket; a full exit ends it.
-      auto b = brackets_.find(w.entry);
-      if (b != brackets_.end()) {
-        b->second.qty -= r.qty;
-        if (b->second.qty <= 1e-12) brackets_.erase(b);
+    const double before = position(symbol);
+    double after = before + sign_of(w.order.side) * r.qty;
+    if (std::fabs(after) <= kQtyEpsilon) after = 0;
+    if (after == 0) {
+      positions_.erase(symbol);
+      brackets_.erase(symbol);
+    } else {
+      positions_[symbol] = after;
+      // Only an order that opened, added to or flipped the position sets
+      // the bracket; one that shrank it leaves the bracket of what remains.
+      const bool grew = std::fabs(after) > std::fabs(before) || (before != 0 && (after > 0) != (before > 0));
+      if (!w.order.reduce_only && grew) {
+        Bracket& b = brackets_[symbol];
+        b.stop = w.order.stop_loss;
+        b.target = w.order.take_profit;
       }
-    } else if (w.order.stop_loss > 0 || w.order.take_profit > 0) {
-      Bracket& b = brackets_[r.order_id];
-      b.symbol = w.order.symbol;
-      b.exit_side = w.order.side == schema::Side::BUY ? schema::Side::SELL : schema::Side::BUY;
-      b.qty += r.qty;
-      b.stop = w.order.stop_loss;
-      b.target = w.order.take_profit;
     }
   }
   if (terminal(r.status)) {
-    if (w.entry != 0 && r.status != schema::OrderStatus::FILLED) {
-      // An exit that did not fill: the bracket is armed again.
-      auto b = brackets_.find(w.entry);
+    if (w.exit) {
+      // The exit is over, filled or not: whatever position is left is
+      // guarded again (an exit the venue refused is tried on the next bar
+      // through the stop or target).
+      auto b = brackets_.find(symbol);
       if (b != brackets_.end()) b->second.exiting = false;
     }
     working_.erase(it);
@@ -49,27 +91,32 @@ bool LiveVenue::on_report(const FillSpec& r) {
 }
 
 std::vector<VenueOrder> LiveVenue::on_bar(const BarData& bar) {
-  std::vector<VenueOrder> exits;
-  for (auto& [entry, b] : brackets_) {
-    if (b.exiting || b.symbol != bar.symbol || b.qty <= 0) continue;
-    const bool long_position = b.exit_side == schema::Side::SELL;
-    const bool stopped = b.stop > 0 && (long_position ? bar.low <= b.stop : bar.high >= b.stop);
-    const bool target = b.target > 0 && (long_position ? bar.high >= b.target : bar.low <= b.target);
-    if (!stopped && !target) continue;
-    VenueOrder o;
-    o.order_id = next_exit_id_++;
-    o.symbol = b.symbol;
-    o.side = b.exit_side;
-    o.type = schema::OrderType::MARKET;
-    o.qty = b.qty;
-    o.reduce_only = true;
-    o.ref_price = stopped ? b.stop : b.target;
-    o.time_ns = bar.open_time_ns + bar.interval_ns;
-    working_[o.order_id] = Working{o, 0, entry};
-    b.exiting = true;
-    exits.push_back(o);
-  }
-  return exits;
+  auto it = brackets_.find(bar.symbol);
+  if (it == brackets_.end()) return {};
+  Bracket& b = it->second;
+  const double pos = position(bar.symbol);
+  if (b.exiting || pos == 0) return {};
+  const bool long_position = pos > 0;
+  const bool stopped = b.stop > 0 && (long_position ? bar.low <= b.stop : bar.high >= b.stop);
+  const bool target = b.target > 0 && (long_position ? bar.high >= b.target : bar.low <= b.target);
+  if (!stopped && !target) return {};
+  const schema::Side exit_side = long_position ? schema::Side::SELL : schema::Side::BUY;
+  double qty = std::fabs(pos);
+  for (const auto& [id, w] : working_)
+    if (w.order.reduce_only && w.order.symbol == bar.symbol && w.order.side == exit_side) qty -= w.order.qty - w.filled;
+  if (!(qty > kQtyEpsilon)) return {};  // closes already working cover the position
+  VenueOrder o;
+  o.order_id = next_exit_id_++;
+  o.symbol = bar.symbol;
+  o.side = exit_side;
+  o.type = schema::OrderType::MARKET;
+  o.qty = qty;
+  o.reduce_only = true;
+  o.ref_price = stopped ? b.stop : b.target;
+  o.time_ns = bar.open_time_ns + bar.interval_ns;
+  working_[o.order_id] = Working{o, 0, true};
+  b.exiting = true;
+  return {o};
 }
 
 }  // namespace verity

@@ -91,6 +91,7 @@ struct JournaledOrders {
   std::uint64_t reports = 0;         // ExecutionReport inputs
   std::uint64_t zero_size = 0;       // of them, refused by the bridge without a call (below the lot minimum)
   std::uint64_t venue_unavailable = 0;
+  std::uint64_t no_position = 0;     // the shim found nothing to close
   std::uint64_t frames = 0;
   bool token_seen = false;
 };
@@ -115,6 +116,7 @@ JournaledOrders read_journal(JournalStore& store, std::uint64_t session) {
       ++out.reports;
       out.zero_size += r.getRejectReason() == schema::RejectReason::ZERO_SIZE;
       out.venue_unavailable += r.getRejectReason() == schema::RejectReason::VENUE_UNAVAILABLE;
+      out.no_position += r.getRejectReason() == schema::RejectReason::NO_POSITION;
     }
     return true;
   });
@@ -153,6 +155,7 @@ TEST(LiveMt5Session, OrdersReachTheShimOnceAndTheSessionReplays) {
   EXPECT_EQ(j.client_ids.size(), r.orders_sent);
   EXPECT_EQ(j.reports, r.reports);
   EXPECT_EQ(j.venue_unavailable, 0u) << "the shim was up the whole session";
+  EXPECT_EQ(j.no_position, 0u) << "an exit outlived its position (LiveVenue's brackets follow the net position)";
   EXPECT_FALSE(j.token_seen) << "the bearer token is in a journaled frame";
   const auto posts = shim.posts_by_client_id();
   EXPECT_EQ(shim.duplicate_posts(), 0u);

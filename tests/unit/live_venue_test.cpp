@@ -1,7 +1,9 @@
 // LiveVenue: the graph's side of a real venue. Orders go out as they are;
-// an entry's fill arms its bracket; the first bar through the stop or the
-// target makes exactly one reduce-only market exit; an exit the venue
-// refuses re-arms the bracket; the state survives a snapshot.
+// fills keep a net position per symbol with one bracket on it, set by the
+// order that opened, added to or flipped it; the first bar through the stop
+// or the target makes exactly one reduce-only market exit for the position;
+// an exit the venue refuses re-arms the bracket; reduce-only orders are cut
+// to the position or refused without leaving; the state survives a snapshot.
 #include <gtest/gtest.h>
 
 #include "actors/execution/live_venue.hpp"
@@ -47,7 +49,7 @@ BarData bar(std::int64_t minute, double low, double high) {
 
 TEST(LiveVenue, OrdersLeaveAsTheyAreAndUnknownCancelsGoNowhere) {
   LiveVenue v;
-  auto out = v.on_order(entry(1, schema::Side::BUY, 0.5, 90, 120));
+  auto out = v.on_order(entry(1, schema::Side::BUY, 0.5, 90, 120)).send;
   ASSERT_EQ(out.size(), 1u);
   EXPECT_EQ(out[0].order_id, 1u);
   EXPECT_EQ(v.working(), 1u);
@@ -55,7 +57,7 @@ TEST(LiveVenue, OrdersLeaveAsTheyAreAndUnknownCancelsGoNowhere) {
   cancel.order_id = 2;
   cancel.action = schema::OrderAction::CANCEL;
   cancel.target_order_id = 77;
-  EXPECT_TRUE(v.on_order(cancel).empty());
+  EXPECT_TRUE(v.on_order(cancel).send.empty());
   EXPECT_FALSE(v.on_report(fill(77, 1, 100))) << "a report for an order never sent is not booked";
 }
 
@@ -122,6 +124,79 @@ TEST(LiveVenue, TheStateSurvivesASnapshot) {
   ASSERT_EQ(b.size(), 1u);
   EXPECT_EQ(a[0].order_id, b[0].order_id);
   EXPECT_DOUBLE_EQ(a[0].qty, b[0].qty);
+}
+
+VenueOrder close(std::uint64_t id, schema::Side side, double qty) {
+  VenueOrder o = entry(id, side, qty, 0, 0);
+  o.reduce_only = true;
+  return o;
+}
+
+TEST(LiveVenue, AClosedPositionLeavesNoBracketBehind) {
+  // Long, closed by risk's reduce-only sell, then short: only the short's
+  // bracket exists; the long's stop (90) and target (120) fire nothing.
+  LiveVenue v;
+  v.on_order(entry(1, schema::Side::BUY, 0.5, 90, 120));
+  v.on_report(fill(1, 0.5, 100));
+  ASSERT_EQ(v.on_order(close(2, schema::Side::SELL, 0.5)).send.size(), 1u);
+  v.on_report(fill(2, 0.5, 101));
+  EXPECT_EQ(v.position("BTCUSDT"), 0.0);
+  EXPECT_TRUE(v.on_bar(bar(1, 80, 130)).empty()) << "flat: no bracket";
+  v.on_order(entry(3, schema::Side::SELL, 0.4, 110, 95));
+  v.on_report(fill(3, 0.4, 100));
+  EXPECT_TRUE(v.on_bar(bar(2, 96, 109)).empty()) << "inside the short's bracket, through nothing of the long's";
+  auto exits = v.on_bar(bar(3, 96, 111));
+  ASSERT_EQ(exits.size(), 1u);
+  EXPECT_EQ(exits[0].side, schema::Side::BUY);
+  EXPECT_DOUBLE_EQ(exits[0].qty, 0.4);
+  EXPECT_DOUBLE_EQ(exits[0].ref_price, 110);
+}
+
+TEST(LiveVenue, AFlipMovesTheBracketToTheNewSide) {
+  LiveVenue v;
+  v.on_order(entry(1, schema::Side::BUY, 1, 90, 120));
+  v.on_report(fill(1, 1, 100));
+  v.on_order(entry(2, schema::Side::SELL, 3, 105, 80));  // not reduce-only: flips to short 2
+  v.on_report(fill(2, 3, 100));
+  EXPECT_DOUBLE_EQ(v.position("BTCUSDT"), -2);
+  auto exits = v.on_bar(bar(1, 89, 104));
+  EXPECT_TRUE(exits.empty()) << "the long's stop at 90 no longer guards anything";
+  exits = v.on_bar(bar(2, 95, 106));
+  ASSERT_EQ(exits.size(), 1u);
+  EXPECT_EQ(exits[0].side, schema::Side::BUY);
+  EXPECT_DOUBLE_EQ(exits[0].qty, 2);
+}
+
+TEST(LiveVenue, ReduceOnlyIsCutToThePositionOrRefusedWithoutLeaving) {
+  LiveVenue v;
+  auto flat = v.on_order(close(1, schema::Side::SELL, 0.5));
+  EXPECT_TRUE(flat.send.empty()) << "a spot venue would sell what the graph does not hold";
+  ASSERT_EQ(flat.reports.size(), 1u);
+  EXPECT_EQ(flat.reports[0].status, schema::OrderStatus::REJECTED);
+  EXPECT_EQ(flat.reports[0].reject_reason, schema::RejectReason::NO_POSITION);
+  EXPECT_EQ(flat.reports[0].order_id, 1u);
+  EXPECT_EQ(v.working(), 0u);
+
+  v.on_order(entry(2, schema::Side::BUY, 0.3, 90, 120));
+  v.on_report(fill(2, 0.3, 100));
+  EXPECT_TRUE(v.on_order(close(3, schema::Side::BUY, 0.1)).send.empty()) << "a buy reduces no long";
+  auto cut = v.on_order(close(4, schema::Side::SELL, 1.0)).send;
+  ASSERT_EQ(cut.size(), 1u);
+  EXPECT_DOUBLE_EQ(cut[0].qty, 0.3) << "cut to the position";
+  EXPECT_TRUE(v.on_order(close(5, schema::Side::SELL, 0.1)).send.empty()) << "the working close covers it all";
+  EXPECT_TRUE(v.on_bar(bar(1, 80, 100)).empty()) << "no exit on top of the working close";
+}
+
+TEST(LiveVenue, ExitsCoverTheNetPositionOfSeveralEntries) {
+  LiveVenue v;
+  v.on_order(entry(1, schema::Side::BUY, 0.5, 90, 120));
+  v.on_report(fill(1, 0.5, 100));
+  v.on_order(entry(2, schema::Side::BUY, 0.25, 92, 118));  // adds: its bracket is the position's
+  v.on_report(fill(2, 0.25, 101));
+  EXPECT_TRUE(v.on_bar(bar(1, 93, 117)).empty()) << "inside the newest bracket";
+  auto exits = v.on_bar(bar(2, 91.9, 100));  // through 92, not 90
+  ASSERT_EQ(exits.size(), 1u);
+  EXPECT_DOUBLE_EQ(exits[0].qty, 0.75) << "one exit for the whole position";
 }
 
 }  // namespace
