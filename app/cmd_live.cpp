@@ -142,8 +142,10 @@ int run_live_command(const LiveArgs& a) {
     auto made = venue == "mt5" ? mt5_gateway(*config) : binance_gateway(*config);
     if (!made) return fail(made.error());
     gateway = std::move(*made);
-    // An order never leaves before the journal holds it on disk.
-    config->journal.durability = Durability::synced;
+    // An order never leaves before the journal holds it on disk: the
+    // session syncs the log before each order (run_live), so the log must
+    // be on. Other steps commit at the configured durability.
+    if (config->journal.durability == Durability::off) config->journal.durability = Durability::async;
   }
   std::vector<std::int64_t> chats;
   std::atomic<InputQueue*> command_queue{nullptr};

@@ -160,13 +160,22 @@ std::expected<LiveResult, std::string> run_live(const Config& config, JournalSto
       tracker.set_feed(fs.connected, fs.reconnects);
       if (hooks.on_status) hooks.on_status(tracker.snapshot(now));
     };
-    // After a committed step: the venue requests it made leave now.
-    auto ship = [&](std::int64_t bar_received_ns) {
+    // After a committed step: the venue requests it made leave now, once
+    // the journal's log is on disk (DESIGN.md: synced before an order
+    // leaves the process). Steps that send nothing are not synced.
+    auto ship = [&](std::int64_t bar_received_ns) -> Status {
+      if (outbound.empty()) return {};
+      const std::int64_t committed_ns = clock.now_ns();
+      if (auto synced = store.sync(); !synced) {
+        outbound.clear();
+        return std::unexpected("no order sent: " + synced.error());
+      }
       for (const FramePtr& f : outbound) {
         auto o = f->envelope().getPayload().getOrder();
         OutboundOrder out;
         out.order = venue_order_of(o, o.getTimeNs());
         out.client_order_id = text_of(o.getClientOrderId());
+        out.committed_ns = committed_ns;
         out.decided_ns = clock.now_ns();
         out.bar_received_ns = bar_received_ns;
         if (hooks.on_order_sent) hooks.on_order_sent(out, bar_received_ns > 0 ? out.decided_ns - bar_received_ns : 0);
@@ -174,6 +183,7 @@ std::expected<LiveResult, std::string> run_live(const Config& config, JournalSto
         ++r.orders_sent;
       }
       outbound.clear();
+      return {};
     };
     auto timed = [&](auto&& step) -> Status {
       const std::int64_t t0 = clock.now_ns();
@@ -196,7 +206,9 @@ std::expected<LiveResult, std::string> run_live(const Config& config, JournalSto
       if (!ok) return ok;
       last_open[b.symbol] = b.candle.open_time_ns;
       const std::uint64_t sent_before = r.orders_sent;
-      if (live) ship(b.received_ns);
+      if (live) {
+        if (auto shipped = ship(b.received_ns); !shipped) return shipped;
+      }
       if (hooks.on_bar_done && b.received_ns > 0) hooks.on_bar_done(clock.now_ns() - b.received_ns, r.orders_sent - sent_before);
       return {};
     };
@@ -206,7 +218,9 @@ std::expected<LiveResult, std::string> run_live(const Config& config, JournalSto
           out.setTimeNs(c.wall_ns);
           out.setSource(c.source);
           out.setIssuer(c.issuer);
-          if (c.kill_switch) {
+          if (c.warm_up) {
+            out.getCommand().setWarmUp(*c.warm_up);
+          } else if (c.kill_switch) {
             out.getCommand().setKillSwitch(*c.kill_switch);
           } else if (c.threshold) {
             out.getCommand().setThreshold(*c.threshold);
@@ -216,8 +230,10 @@ std::expected<LiveResult, std::string> run_live(const Config& config, JournalSto
         });
       });
       if (!ok) return ok;
-      ++r.commands;
-      if (live) ship(0);
+      if (!c.warm_up) ++r.commands;
+      if (live) {
+        if (auto shipped = ship(0); !shipped) return shipped;
+      }
       return {};
     };
     auto step_report = [&](const LiveReport& in) -> Status {
@@ -229,13 +245,29 @@ std::expected<LiveResult, std::string> run_live(const Config& config, JournalSto
       if (!ok) return ok;
       ++r.reports;
       if (f.reject_reason == schema::RejectReason::VENUE_UNAVAILABLE) tracker.add_venue_error();
-      if (live) ship(0);
+      if (live) {
+        if (auto shipped = ship(0); !shipped) return shipped;
+      }
       return {};
     };
 
+    // Warm-up: history through the whole graph, with risk refusing every
+    // signal (warmUp), so nothing made from it trades. The two commands are
+    // journaled inputs like any other: a replay warms up the same way.
+    auto warm_up = [&](bool on) {
+      LiveCommand c{schema::CommandSource::SESSION, "warm-up", std::nullopt, std::nullopt, clock.now_ns(), on};
+      return step_command(c);
+    };
+    if (!warm.empty()) {
+      market_ns = warm.front().candle.open_time_ns;  // before the first warm-up bar's close
+      if (auto ok = warm_up(true); !ok) return std::unexpected(ok.error());
+    }
     for (const LiveBar& b : warm) {
       if (auto ok = step_bar(b); !ok) return std::unexpected(ok.error());
       ++r.warmup_bars;
+    }
+    if (!warm.empty()) {
+      if (auto ok = warm_up(false); !ok) return std::unexpected(ok.error());
     }
     publish(true);
 

@@ -62,6 +62,7 @@ struct LiveCommand {
   std::optional<bool> kill_switch;
   std::optional<double> threshold;
   std::int64_t wall_ns = 0;
+  std::optional<bool> warm_up;         // the session's own, around its warm-up (source session)
 };
 
 /// A venue's answer to an order the graph sent (live mode).
@@ -111,7 +112,8 @@ class MarketFeed {
 struct OutboundOrder {
   VenueOrder order;
   std::string client_order_id;
-  std::int64_t decided_ns = 0;         // live clock when the step that made it committed
+  std::int64_t committed_ns = 0;       // live clock when the step that made it had committed
+  std::int64_t decided_ns = 0;         // live clock when it was handed over (the journal synced)
   std::int64_t bar_received_ns = 0;    // the bar behind it reached the process (0: none)
 };
 

@@ -17,6 +17,7 @@ enum CommandSource {
   file @2;
   env @3;
   http @4;
+  session @5;   # the live session itself (the warm-up's start and end)
 }
 
 struct ControlCommand {
@@ -27,6 +28,7 @@ struct ControlCommand {
     killSwitch @3 :Bool;
     threshold @4 :Float64;
     status @5 :Void;
+    warmUp @6 :Bool;         # true while a live session steps its warm-up history: risk approves nothing
   }
 }
 

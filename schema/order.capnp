@@ -40,6 +40,7 @@ enum RejectReason {
   unknownOrder @14;          # cancel or replace of an order the venue does not hold
   challengeOver @15;         # the challenge attempt has passed or breached
   belowThreshold @16;        # confidence under the operator's /threshold
+  warmUp @17;                # a live session's warm-up: history is never traded
 }
 
 # What an Order message asks of the venue.

@@ -161,6 +161,10 @@ risk_actor::behavior_type risk_behavior(risk_self self, const Wiring* w) {
           self->state.engine->set_kill_switch(c.getCommand().getKillSwitch());
           w->session->log().event(LogLevel::warn, in.time_ns(), in.frame->seq(), "risk", "kill_switch",
                                   {{"on", c.getCommand().getKillSwitch()}, {"source", enum_name(c.getSource())}});
+        } else if (c.getCommand().isWarmUp()) {
+          self->state.engine->set_warm_up(c.getCommand().getWarmUp());
+          w->session->log().event(LogLevel::info, in.time_ns(), in.frame->seq(), "risk", "warm_up",
+                                  {{"on", c.getCommand().getWarmUp()}});
         } else if (c.getCommand().isThreshold()) {
           self->state.engine->set_threshold(c.getCommand().getThreshold());
           w->session->log().event(LogLevel::warn, in.time_ns(), in.frame->seq(), "risk", "threshold",

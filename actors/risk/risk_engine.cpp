@@ -151,6 +151,8 @@ std::vector<OrderSpec> RiskEngine::flatten_orders() const {
 RiskVerdict RiskEngine::evaluate(const std::string& symbol, std::int64_t time_ns, const SignalSpec& s,
                                  schema::Tier tier) {
   tracker_.advance_to(time_ns);
+  // Before the kill switch, so a warm-up's refusals raise no kill-switch alerts.
+  if (warm_up_) return reject(schema::RejectReason::WARM_UP, "warm-up: the live session is stepping history");
   if (kill_switch_) return reject(schema::RejectReason::KILL_SWITCH, "kill switch is on");
   if (threshold_ > 0 && s.confidence < threshold_) {
     return reject(schema::RejectReason::BELOW_THRESHOLD,

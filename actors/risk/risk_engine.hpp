@@ -101,6 +101,9 @@ class RiskEngine {
   /// The operator's confidence threshold (/threshold): a signal below it is
   /// refused (below_threshold). 0, the start: the strategy's own floor only.
   void set_threshold(double t) { threshold_ = t; }
+  /// A live session's warm-up (ControlCommand warmUp): while on, every
+  /// signal is refused with warmUp, so history is never traded.
+  void set_warm_up(bool on) { warm_up_ = on; }
   double threshold() const { return threshold_; }
   RiskVerdict evaluate(const std::string& symbol, std::int64_t time_ns, const SignalSpec& signal,
                        schema::Tier tier = schema::Tier::LOW);
@@ -124,9 +127,13 @@ class RiskEngine {
   /// The state that changes with messages (the configs and the cost
   /// function come from the constructor).
   template <class W>
-  void save(W& w) const { w.put_all(kill_switch_, threshold_, tracker_, phase_, over_, account_, stops_, entries_, losses_); }
+  void save(W& w) const {
+    w.put_all(kill_switch_, threshold_, warm_up_, tracker_, phase_, over_, account_, stops_, entries_, losses_);
+  }
   template <class R>
-  void load(R& r) { r.get_all(kill_switch_, threshold_, tracker_, phase_, over_, account_, stops_, entries_, losses_); }
+  void load(R& r) {
+    r.get_all(kill_switch_, threshold_, warm_up_, tracker_, phase_, over_, account_, stops_, entries_, losses_);
+  }
 
  private:
   double mark_of(const std::string& symbol) const;
@@ -140,6 +147,7 @@ class RiskEngine {
   WorstCostFn worst_cost_bps_;
   bool kill_switch_;
   double threshold_ = 0;
+  bool warm_up_ = false;
   FtmoTracker tracker_;
   int phase_ = 1;
   bool over_ = false;

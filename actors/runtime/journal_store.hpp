@@ -44,6 +44,11 @@ class JournalStore {
   virtual Status commit() = 0;
   /// Makes everything committed durable (flushes memtables).
   virtual Status flush() = 0;
+  /// Makes every batch committed so far survive a machine crash (fsyncs
+  /// the write-ahead log), at whatever durability the commits had: what a
+  /// live session does before an order leaves the process. A no-op where
+  /// commits are synced already or nothing is on disk.
+  virtual Status sync() { return {}; }
 
   virtual std::expected<std::optional<std::string>, std::string> get(Family family,
                                                                       std::string_view key) = 0;

@@ -139,6 +139,16 @@ Status RocksDbStore::commit() {
   return {};
 }
 
+Status RocksDbStore::sync() {
+  if (durability_ == Durability::synced) return {};
+  if (durability_ == Durability::off) {
+    return std::unexpected("journal at " + dir_ + " has durability off: no write-ahead log to sync");
+  }
+  rocksdb::Status s = db_->SyncWAL();
+  if (!s.ok()) return std::unexpected("journal WAL sync failed at " + dir_ + ": " + status_text(s));
+  return {};
+}
+
 Status RocksDbStore::flush() {
   rocksdb::FlushOptions fo;
   fo.wait = true;

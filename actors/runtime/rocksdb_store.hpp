@@ -29,6 +29,8 @@ class RocksDbStore final : public JournalStore {
   void erase_range(Family family, std::string_view from, std::string_view to) override;
   Status commit() override;
   Status flush() override;
+  /// SyncWAL; an error with durability off, which writes no WAL.
+  Status sync() override;
   std::expected<std::optional<std::string>, std::string> get(Family family, std::string_view key) override;
   Status scan(Family family, std::string_view from, std::string_view to, const ScanFn& fn) override;
   std::string describe() const override { return "rocksdb journal at " + dir_; }

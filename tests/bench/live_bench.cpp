@@ -8,20 +8,25 @@
 // A bar's clock starts when the stream thread has parsed its closing kline
 // frame (LiveBar::received_ns) and stops when the step it started has
 // committed to the journal and its orders are in the venue gateway's queue
-// (LiveHooks::on_bar_done). The bars of the three pairs close together, so
+// (LiveHooks::on_bar_done); `decided_*` stops it when the step that made a
+// signal's order has committed, before the fsync the order waits for. The
+// bars of the three pairs close together, so
 // the second and third wait for the first: that wait is counted, as it is
 // live. Reported: every live bar (`all_*`), scan bars with the LSTM's
 // forward pass (`scan_*`, the ones closing on even minutes), and bars that
 // sent an order (`order_*`). Arguments: the journal's durability (async 0:
-// synced, an fsync per step, what `verity live --mode live` uses; 1: async)
-// and the number of pairs (1: no bar waits for another).
+// synced, an fsync on every step; 1: async, what `verity live --mode live`
+// uses, where the log is fsynced only before an order leaves) and the
+// number of pairs (1: no bar waits for another).
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
 #include <chrono>
 #include <mutex>
+#include <thread>
 #include <vector>
 
+#include "actors/runtime/clock.hpp"
 #include "actors/runtime/rocksdb_store.hpp"
 #include "live/binance_adapters.hpp"
 #include "live/live_session.hpp"
@@ -56,7 +61,7 @@ void BM_LiveDecisionLatency(benchmark::State& state) {
     state.SkipWithError(ok.error().c_str());
     return;
   }
-  std::vector<double> all, scan, order, step;
+  std::vector<double> all, scan, order, step, decided;
   for (auto _ : state) {
     auto mock = testing::start_pairs_mock(pairs, kWarmup + 50 + kLiveBarsPerPair + 200, kWarmup + 50, 100'000.0, 31);
     if (!mock) {
@@ -75,6 +80,9 @@ void BM_LiveDecisionLatency(benchmark::State& state) {
     config.live.max_bars = kLiveBarsPerPair * static_cast<std::int64_t>(pairs.size());
     config.live.http_port = -1;
     config.journal.durability = durability;
+    // The mock's clock runs a minute per bar tick: the widest recvWindow
+    // Binance allows keeps most signed calls inside it (-1021 still happens).
+    config.live.recv_window_ms = 60'000;
     config.risk.rate_limit_per_hour = 1'000;
     config.risk.rate_limit_high_per_hour = 1'000;
     config.risk.max_position_usd = 2'000;
@@ -96,6 +104,10 @@ void BM_LiveDecisionLatency(benchmark::State& state) {
         auto b = f->envelope().getPayload().getBar();
         last_close_ns = b.getOpenTimeNs() + b.getIntervalNs();
       }
+    };
+    hooks.on_order_sent = [&](const OutboundOrder& o, std::int64_t) {
+      if (o.bar_received_ns > 0 && o.order.order_id < (std::uint64_t{1} << 63))  // risk's orders, not bracket exits
+        decided.push_back(static_cast<double>(o.committed_ns - o.bar_received_ns) / 1e3);
     };
     std::int64_t step_ns = 0;
     hooks.on_step = [&](std::int64_t ns) { step_ns = ns; };
@@ -121,6 +133,7 @@ void BM_LiveDecisionLatency(benchmark::State& state) {
   percentiles(state, "scan", scan);
   percentiles(state, "order", order);
   percentiles(state, "step", step);  // scan bars: the step alone, stamp to commit
+  percentiles(state, "decided", decided);  // risk's orders: bar to committed, before the journal's sync
 }
 BENCHMARK(BM_LiveDecisionLatency)
     ->ArgNames({"async", "pairs"})
@@ -128,6 +141,30 @@ BENCHMARK(BM_LiveDecisionLatency)
     ->Args({1, 3})
     ->Args({1, 1})
     ->Iterations(1)->Unit(benchmark::kSecond)->UseRealTime();
+
+/// What the sync before each order costs on this disk: a small committed
+/// batch (about a step's) and JournalStore::sync, timed together.
+void BM_JournalSyncBeforeOrder(benchmark::State& state) {
+  bench::TempDir dir("wal-sync");
+  auto store = RocksDbStore::open(dir.path() + "/journal", Durability::async);
+  if (!store) {
+    state.SkipWithError(store.error().c_str());
+    return;
+  }
+  const std::string value(600, 'x');
+  std::vector<double> us;
+  std::uint64_t key = 0;
+  for (auto _ : state) {
+    Stopwatch watch;
+    (*store)->put(Family::journal, keys::record(1, ++key), value);
+    if (auto ok = (*store)->commit(); !ok) state.SkipWithError(ok.error().c_str());
+    if (auto ok = (*store)->sync(); !ok) state.SkipWithError(ok.error().c_str());
+    us.push_back(watch.elapsed_s() * 1e6);
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));  // steps come apart, not back to back
+  }
+  percentiles(state, "sync", us);
+}
+BENCHMARK(BM_JournalSyncBeforeOrder)->Iterations(500)->Unit(benchmark::kMicrosecond)->UseRealTime();
 
 }  // namespace
 }  // namespace verity

@@ -8,6 +8,7 @@
 
 #include <atomic>
 #include <map>
+#include <mutex>
 #include <set>
 #include <thread>
 
@@ -47,6 +48,8 @@ Config live_config(const MockBinance& mock, const std::string& venue) {
   c.live.max_bars = kLiveBars;
   c.live.http_port = -1;
   c.risk.rate_limit_per_hour = 60;  // let the baseline trade often in a short session
+  c.features.ema_fast = 5;          // and cross often: the warm-up trades nothing
+  c.features.ema_slow = 20;
   return c;
 }
 
@@ -84,7 +87,7 @@ FaultRun run_with_faults(MockBinance& mock, const Config& config, MemoryStore& s
     } else if (at == 1 && live >= 40) {
       mock.inject_ws_malformed(2);
       mock.inject_ws_missing_fields(1);
-      queue->push(LiveCommand{schema::CommandSource::TELEGRAM, "1001", std::nullopt, 0.6, 1});
+      queue->push(LiveCommand{schema::CommandSource::TELEGRAM, "1001", std::nullopt, 0.5, 1});  // the baseline's 0.55 passes
       stage = 2;
     } else if (at == 2 && live >= 60) {
       mock.inject_ws_stall(std::chrono::milliseconds(900));  // past stale_after: a reconnect and a backfill
@@ -130,7 +133,8 @@ TEST(LiveSession, DryrunWithFaultsReplaysIdentically) {
   EXPECT_EQ(r.stop_reason, "max_bars");
   EXPECT_GT(r.snapshot_seq, 0u);
   EXPECT_GE(mock->stats().ws_connections, 3u) << "the drop and the stall each made a reconnect";
-  EXPECT_EQ(count_inputs(store, r.session, Kind::CONTROL_COMMAND), 3u);
+  // The operator's three, and the session's own two around the warm-up.
+  EXPECT_EQ(count_inputs(store, r.session, Kind::CONTROL_COMMAND), 5u);
   expect_every_bar_once(*mock, store, r);
 
   auto replay = replay_verify(store, r.session);
@@ -181,6 +185,87 @@ TEST(LiveSession, LiveModeSendsSignedOrdersAndReplaysTheVenuesAnswers) {
   auto replay = replay_verify(store, r.session);
   ASSERT_TRUE(replay.has_value()) << replay.error();
   EXPECT_TRUE(replay->identical) << (replay->divergence ? replay->divergence->kind + " at seq " + std::to_string(replay->divergence->seq) + ": " + replay->divergence->recorded + " vs " + replay->divergence->replayed : std::string());
+}
+
+/// A journal that records the order of commits and syncs, around a
+/// MemoryStore, for the test that no order leaves before a sync.
+class RecordingStore final : public JournalStore {
+ public:
+  std::vector<char>& events() { return events_; }
+  std::mutex& mutex() { return mu_; }
+  void put(Family f, std::string_view k, std::string_view v) override { inner_.put(f, k, v); }
+  void erase_range(Family f, std::string_view a, std::string_view b) override { inner_.erase_range(f, a, b); }
+  Status commit() override {
+    std::lock_guard lock(mu_);
+    events_.push_back('c');
+    return inner_.commit();
+  }
+  Status flush() override { return inner_.flush(); }
+  Status sync() override {
+    std::lock_guard lock(mu_);
+    events_.push_back('s');
+    return {};
+  }
+  std::expected<std::optional<std::string>, std::string> get(Family f, std::string_view k) override {
+    return inner_.get(f, k);
+  }
+  Status scan(Family f, std::string_view a, std::string_view b, const ScanFn& fn) override {
+    return inner_.scan(f, a, b, fn);
+  }
+  std::string describe() const override { return "recording journal"; }
+
+ private:
+  MemoryStore inner_;
+  std::mutex mu_;
+  std::vector<char> events_;  // 'c' commit, 's' sync, 'o' an order handed to the venue
+};
+
+/// A venue that takes every order and answers nothing.
+class SilentVenue final : public VenueGateway {
+ public:
+  explicit SilentVenue(RecordingStore& store) : store_(store) {}
+  std::expected<std::string, std::string> reconcile() override { return std::string("nothing to reconcile"); }
+  void start(std::function<void(LiveReport)>) override {}
+  void send(OutboundOrder) override {
+    std::lock_guard lock(store_.mutex());
+    store_.events().push_back('o');
+  }
+  void stop() override {}
+  std::uint64_t errors() const override { return 0; }
+
+ private:
+  RecordingStore& store_;
+};
+
+TEST(LiveSession, NoOrderLeavesBeforeTheJournalIsSynced) {
+  auto mock = start_mock();
+  ASSERT_NE(mock, nullptr);
+  Config config = live_config(*mock, "binance");
+  config.live.max_bars = 100;
+  config.risk.rate_limit_per_hour = 1'000;
+  RecordingStore store;
+  SilentVenue venue(store);
+  BinanceFeed feed(config, std::chrono::milliseconds(2'000));
+  mock->run(std::chrono::milliseconds(10));
+  auto r = run_live(config, store, feed, &venue, "test", {});
+  mock->pause();
+  ASSERT_TRUE(r.has_value()) << r.error();
+  ASSERT_GT(r->orders_sent, 0u) << "the session traded: the test says something about orders";
+  // Every order follows a sync with no commit in between, and a sync
+  // happens only for steps that send something.
+  const std::vector<char>& e = store.events();
+  std::uint64_t orders = 0, syncs = 0;
+  for (std::size_t i = 0; i < e.size(); ++i) {
+    if (e[i] == 's') ++syncs;
+    if (e[i] != 'o') continue;
+    ++orders;
+    std::size_t j = i;
+    while (j > 0 && e[j - 1] == 'o') --j;
+    ASSERT_GT(j, 0u);
+    EXPECT_EQ(e[j - 1], 's') << "order " << orders << " left after a commit that was not synced";
+  }
+  EXPECT_EQ(orders, r->orders_sent);
+  EXPECT_LE(syncs, orders) << "steps without orders are not synced";
 }
 
 }  // namespace

@@ -4,7 +4,8 @@
 // past the staleness limit, 429s on the backfill, 500s before and after an
 // order is taken, a slow order answer), in live mode (signed orders) with
 // the momentum LSTMs scanning every 2 minutes and learning online, the
-// journal on RocksDB, synced, as `verity live --mode live` opens it.
+// journal on RocksDB as `verity live --mode live` opens it (async, its log
+// synced before each order leaves).
 //
 // It must end by its bar limit with every bar journaled once, every order
 // sent once, the journal replaying identical, and the resident memory flat:
@@ -82,7 +83,10 @@ TEST(LiveSoak, TwentyFourHoursOfThreePairsWithFaults) {
   config.live.warmup_bars = kWarmup;
   config.live.max_bars = kDayBars * static_cast<std::int64_t>(kPairs.size());
   config.live.http_port = -1;
-  config.journal.durability = Durability::synced;
+  config.journal.durability = Durability::async;  // as `verity live --mode live`: synced before each order
+  // The mock's clock runs a minute per bar tick: the widest recvWindow
+  // Binance allows keeps most signed calls inside it (-1021 still happens).
+  config.live.recv_window_ms = 60'000;
   config.risk.rate_limit_per_hour = 1'000;
   config.risk.rate_limit_high_per_hour = 1'000;
   config.risk.max_position_usd = 2'000;
@@ -116,7 +120,18 @@ TEST(LiveSoak, TwentyFourHoursOfThreePairsWithFaults) {
       next_fault += kFaultEvery;
     }
   };
+  // The warm-up trades nothing: risk refuses what the history signals.
+  bool warming = false;
+  std::uint64_t warm_orders = 0, warm_refusals = 0;
   hooks.observer = [&](const FramePtr& f) {
+    if (f->kind() == Kind::CONTROL_COMMAND) {
+      auto c = f->envelope().getPayload().getControlCommand();
+      if (c.getCommand().isWarmUp()) warming = c.getCommand().getWarmUp();
+    }
+    if (warming && f->kind() == Kind::ORDER) ++warm_orders;
+    if (f->kind() == Kind::RISK_DECISION &&
+        f->envelope().getPayload().getRiskDecision().getReason() == schema::RejectReason::WARM_UP)
+      ++warm_refusals;
     if (f->kind() != Kind::EXECUTION_REPORT || f->source() != ActorId::EXTERNAL) return;
     auto e = f->envelope().getPayload().getExecutionReport();
     std::string kind = std::to_string(static_cast<int>(e.getStatus()));
@@ -132,6 +147,8 @@ TEST(LiveSoak, TwentyFourHoursOfThreePairsWithFaults) {
   const std::uint64_t rss_after = testing::resident_bytes();
 
   EXPECT_EQ(r->stop_reason, "max_bars");
+  EXPECT_EQ(warm_orders, 0u);
+  EXPECT_GT(warm_refusals, 0u) << "the LSTMs signalled on history: the test says something about the warm-up";
   EXPECT_EQ(r->live_bars, static_cast<std::uint64_t>(config.live.max_bars));
   EXPECT_GE(faults.size(), static_cast<std::size_t>(kDayBars / kFaultEvery - 1)) << "a fault every 120 bars";
   const auto bars = testing::journaled_bars(store, r->session);
