@@ -16,11 +16,16 @@
 // journal has both and the graph's time never runs backwards, even against
 // an accelerated mock whose bars are years old.
 //
-// Orders. In live mode (execution.venue "binance") the graph's venue
-// requests are Order messages to `external`. The runner collects them from
-// the step's messages and hands them to the VenueGateway only after the
-// step has committed, with the journal's WAL synced: an order never leaves
-// before the journal holds it.
+// Orders. In live mode (a live venue: execution.venue "binance" or "mt5",
+// is_live_venue) the graph's venue requests are Order messages to
+// `external`. The runner collects them from the step's messages and hands
+// them to the VenueGateway only after the step has committed and the
+// journal's WAL is synced (JournalStore::sync): an order never leaves
+// before the journal holds it on disk.
+//
+// Warm-up. History fetched to warm the features steps between two
+// ControlCommands of the session's own (warmUp on, off), during which risk
+// refuses every signal: history is never traded.
 #pragma once
 
 #include <atomic>
@@ -168,8 +173,9 @@ struct LiveResult {
 
 /// Runs one live session into `store` until live.max_bars live bars have
 /// stepped or hooks.stop() says so, then stops the I/O, writes a snapshot
-/// and closes the journal. `venue` is required when execution.venue is
-/// "binance" and must be null otherwise (dryrun: the simulated venue).
+/// and closes the journal. `venue` is required when execution.venue is a
+/// live venue ("binance", "mt5") and must be null otherwise (dryrun: the
+/// simulated venue).
 std::expected<LiveResult, std::string> run_live(const Config& config, JournalStore& store, MarketFeed& feed,
                                                 VenueGateway* venue, const std::string& command,
                                                 const LiveHooks& hooks = {});

@@ -91,9 +91,11 @@ void accumulate_generic(const float* wt, const float* x, std::size_t cols, std::
                                               float* y) {
   accumulate_body(wt, x, cols, rows, y);
 }
-void lstm_cell_generic(const float* g, std::size_t h_n, float* c, float* h) {
+namespace {
+/// Units [from, h_n) of the cell, one at a time.
+void lstm_cell_scalar(const float* g, std::size_t h_n, std::size_t from, float* c, float* h) {
   // Torch's gate order: input, forget, cell, output.
-  for (std::size_t k = 0; k < h_n; ++k) {
+  for (std::size_t k = from; k < h_n; ++k) {
     const float i = det_sigmoidf(g[k]);
     const float f = det_sigmoidf(g[h_n + k]);
     const float gg = det_tanhf(g[2 * h_n + k]);
@@ -102,6 +104,9 @@ void lstm_cell_generic(const float* g, std::size_t h_n, float* c, float* h) {
     h[k] = o * det_tanhf(c[k]);
   }
 }
+}  // namespace
+
+void lstm_cell_generic(const float* g, std::size_t h_n, float* c, float* h) { lstm_cell_scalar(g, h_n, 0, c, h); }
 
 namespace {
 /// det_expf on eight lanes, the same operations in the same order (the
@@ -175,14 +180,7 @@ namespace {
     _mm256_storeu_ps(c + k, cn);
     _mm256_storeu_ps(h + k, _mm256_mul_ps(o, det_tanhf8(cn)));
   }
-  for (; k < h_n; ++k) {
-    const float i = det_sigmoidf(g[k]);
-    const float f = det_sigmoidf(g[h_n + k]);
-    const float gg = det_tanhf(g[2 * h_n + k]);
-    const float o = det_sigmoidf(g[3 * h_n + k]);
-    c[k] = f * c[k] + i * gg;
-    h[k] = o * det_tanhf(c[k]);
-  }
+  lstm_cell_scalar(g, h_n, k, c, h);  // the units past the last full lane
 }
 
 bool cpu_has_avx2() {

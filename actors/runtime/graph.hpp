@@ -57,7 +57,7 @@ template <>
 struct InputRoute<schema::ControlCommand> {
   static constexpr ActorId destination = ActorId::RISK;
 };
-/// A live venue's answers (execution.venue "binance").
+/// A live venue's answers (execution.venue "binance" or "mt5").
 template <>
 struct InputRoute<schema::ExecutionReport> {
   static constexpr ActorId destination = ActorId::EXECUTION;

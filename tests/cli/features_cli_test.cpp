@@ -16,6 +16,7 @@
 #include "tests/support/candles.hpp"
 #include "tests/support/run_command.hpp"
 #include "tests/support/temp_dir.hpp"
+#include "tests/support/files.hpp"
 
 namespace verity {
 namespace {
@@ -26,12 +27,7 @@ using testing::run_verity;
 using testing::TempDir;
 
 
-std::string slurp(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using testing::slurp;
 
 std::vector<std::string> split(const std::string& s, char sep) {
   std::vector<std::string> out;

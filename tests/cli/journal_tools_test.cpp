@@ -22,6 +22,7 @@
 #include "sim/sim_runner.hpp"
 #include "tests/support/run_command.hpp"
 #include "tests/support/temp_dir.hpp"
+#include "tests/support/files.hpp"
 
 namespace verity {
 namespace {
@@ -35,12 +36,7 @@ using testing::run_verity;
 using testing::TempDir;
 
 
-std::string slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using testing::slurp;
 
 bool is_iso(const std::string& s) {
   return std::regex_match(s, std::regex(R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z)"));

@@ -18,6 +18,7 @@
 #include "tests/support/mock_binance.hpp"
 #include "tests/support/run_command.hpp"
 #include "tests/support/temp_dir.hpp"
+#include "tests/support/files.hpp"
 
 namespace verity {
 namespace {
@@ -27,17 +28,7 @@ using testing::run_verity;
 
 constexpr const char* kToken = "424242:AAH-test-token-never-printed";
 
-std::string slurp_dir(const std::string& dir) {
-  std::string all;
-  for (const auto& e : std::filesystem::recursive_directory_iterator(dir)) {
-    if (!e.is_regular_file()) continue;
-    std::ifstream in(e.path(), std::ios::binary);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    all += ss.str();
-  }
-  return all;
-}
+using testing::slurp_dir;
 
 TEST(LiveCli, TelegramCommandsAreJournaledInputsAndTheSessionReplays) {
   testing::MockBinanceOptions o;

@@ -19,6 +19,7 @@
 #include "tests/support/mock_binance.hpp"
 #include "tests/support/run_command.hpp"
 #include "tests/support/temp_dir.hpp"
+#include "tests/support/files.hpp"
 
 namespace verity {
 namespace {
@@ -32,17 +33,7 @@ using testing::run_verity;
 constexpr const char* kToken = "mt5-cli-token-e8d21f4b0c93";
 constexpr std::int64_t kBarNs = 60'000'000'000;
 
-std::string slurp_dir(const std::string& dir) {
-  std::string all;
-  for (const auto& e : std::filesystem::recursive_directory_iterator(dir)) {
-    if (!e.is_regular_file()) continue;
-    std::ifstream in(e.path(), std::ios::binary);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    all += ss.str();
-  }
-  return all;
-}
+using testing::slurp_dir;
 
 std::string write_file(const std::string& path, const std::string& text) {
   std::ofstream(path) << text;

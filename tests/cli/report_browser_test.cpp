@@ -17,6 +17,7 @@
 #include "sim/report.hpp"
 #include "tests/support/run_command.hpp"
 #include "tests/support/temp_dir.hpp"
+#include "tests/support/files.hpp"
 
 namespace verity {
 namespace {
@@ -25,12 +26,7 @@ constexpr std::int64_t kStartNs = 1'704'067'200'000'000'000;  // 2024-01-01T00:0
 constexpr std::int64_t kHourNs = 3'600'000'000'000;
 constexpr int kCharts = 4;
 
-std::string slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using testing::slurp;
 
 /// Hourly equity for `hours` hours: a drift plus a deterministic wiggle.
 std::vector<EquityPoint> curve(int hours, double drift_per_hour, int phase) {

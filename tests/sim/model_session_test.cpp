@@ -39,6 +39,7 @@
 #include "sim/sim_runner.hpp"
 #include "sim/strategy_evaluation.hpp"
 #include "tests/support/temp_dir.hpp"
+#include "tests/support/files.hpp"
 
 namespace verity {
 namespace {
@@ -94,12 +95,7 @@ Config session_config(const std::string& registry, std::int64_t bars = 3'000) {
   return c;
 }
 
-std::string slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using testing::slurp;
 
 /// "name@version" of each model a session's manifest names.
 std::vector<std::string> manifest_tags(JournalStore& store, std::uint64_t session) {

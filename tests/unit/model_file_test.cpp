@@ -19,6 +19,7 @@
 #include "actors/runtime/prng.hpp"
 #include "tests/support/rc_gen.hpp"
 #include "tests/support/temp_dir.hpp"
+#include "tests/support/files.hpp"
 
 namespace verity {
 namespace {
@@ -83,12 +84,7 @@ ModelFile sample_model(NetKind kind, std::uint64_t seed = 1) {
   return m;
 }
 
-std::string slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using testing::slurp;
 
 /// The decode error of `m` encoded as is (encode_model does not validate,
 /// and it seals a correct checksum, so decode reaches the field checks).

@@ -13,6 +13,7 @@
 #include "models/model_file.hpp"
 #include "tests/support/models.hpp"
 #include "tests/support/temp_dir.hpp"
+#include "tests/support/files.hpp"
 
 namespace verity {
 namespace {
@@ -36,12 +37,7 @@ json bad_metrics() {  // calibration too poor, leakage test not reported
   return json::parse(R"({"per_symbol": {"BTCUSDT": {"accuracy": 0.70, "ece": 0.07}}})");
 }
 
-std::string slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using testing::slurp;
 
 void spit(const std::string& path, const std::string& bytes) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
