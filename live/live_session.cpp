@@ -298,7 +298,7 @@ std::expected<LiveResult, std::string> run_live(const Config& config, JournalSto
         const bool exists = std::filesystem::exists(kill_file, ec);
         if (exists != kill_file_on) {
           kill_file_on = exists;
-          queue.push(LiveCommand{schema::CommandSource::FILE, kill_file, exists, std::nullopt, clock.now_ns()});
+          queue.push(LiveCommand{schema::CommandSource::FILE, kill_file, exists, std::nullopt, clock.now_ns(), std::nullopt});
         }
       }
       auto in = queue.pop(50);

@@ -87,15 +87,15 @@ FaultRun run_with_faults(MockBinance& mock, const Config& config, MemoryStore& s
     } else if (at == 1 && live >= 40) {
       mock.inject_ws_malformed(2);
       mock.inject_ws_missing_fields(1);
-      queue->push(LiveCommand{schema::CommandSource::TELEGRAM, "1001", std::nullopt, 0.5, 1});  // the baseline's 0.55 passes
+      queue->push(LiveCommand{schema::CommandSource::TELEGRAM, "1001", std::nullopt, 0.5, 1, std::nullopt});  // the baseline's 0.55 passes
       stage = 2;
     } else if (at == 2 && live >= 60) {
       mock.inject_ws_stall(std::chrono::milliseconds(900));  // past stale_after: a reconnect and a backfill
       mock.inject_rest_429(2, 0, {"GET", "/api/v3/klines"});
-      queue->push(LiveCommand{schema::CommandSource::FILE, "kill-file", true, std::nullopt, 2});
+      queue->push(LiveCommand{schema::CommandSource::FILE, "kill-file", true, std::nullopt, 2, std::nullopt});
       stage = 3;
     } else if (at == 3 && live >= 90) {
-      queue->push(LiveCommand{schema::CommandSource::TELEGRAM, "1001", false, std::nullopt, 3});
+      queue->push(LiveCommand{schema::CommandSource::TELEGRAM, "1001", false, std::nullopt, 3, std::nullopt});
       stage = 4;
     }
   };
