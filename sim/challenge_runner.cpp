@@ -17,6 +17,7 @@
 #include "actors/runtime/clock.hpp"
 #include "actors/runtime/convert.hpp"
 #include "actors/runtime/envelope.hpp"
+#include "actors/runtime/hash.hpp"
 #include "actors/runtime/memory_store.hpp"
 #include "actors/runtime/rocksdb_store.hpp"
 #include "actors/runtime/prng.hpp"
@@ -194,44 +195,34 @@ std::expected<void, std::string> validate_challenge(const Config& c) {
   return {};
 }
 
-std::expected<ChallengeRun, std::string> run_challenge(const Config& config, const ChallengeOptions& o) {
-  if (auto ok = validate_challenge(config); !ok) return std::unexpected(ok.error());
-  std::vector<std::uint64_t> indices;
-  if (o.only) {
-    indices.push_back(*o.only);
-  } else {
-    for (std::uint64_t i = 0; i < o.attempts; ++i) indices.push_back(i);
-  }
-  ChallengeRun run;
-  run.attempts.resize(indices.size());
-  const unsigned threads = pool_threads(o.threads, indices.size());
+BatchSpec batch_spec(const Config& config, const std::string& scenario, std::uint64_t seeds) {
+  BatchSpec b;
+  b.scenario = scenario;
+  b.config_hash = hash128(config.canonical()).hex();
+  b.build_id = VERITY_BUILD_ID;
+  b.variant = config.ftmo.variant;
+  b.base_seed = config.session.seed;
+  b.seeds = seeds;
+  for (auto name : split_list(config.stress.checks)) b.checks.emplace_back(name);
+  b.gate_attempts = static_cast<std::uint64_t>(config.challenge.gate_attempts);
+  b.gate_required_pct = config.challenge.gate_pass_rate_pct;
+  return b;
+}
 
-  Stopwatch watch;
-  std::mutex progress_lock;
-  std::size_t done = 0;
-  parallel_for_each_index(indices.size(), threads, [&](std::size_t k) {
-    run.attempts[k] = run_attempt(config, indices[k], o.command, o.journal_dir);
-    if (o.progress) {
-      std::lock_guard lock(progress_lock);
-      o.progress(++done, indices.size(), run.attempts[k]);
-    }
-  });
-
-  BatchSummary& s = run.summary;
-  s.scenario = o.scenario;
-  s.variant = config.ftmo.variant;
-  s.base_seed = config.session.seed;
-  s.attempts = run.attempts.size();
-  s.threads = threads;
-  s.elapsed_s = watch.elapsed_s();
+BatchSummary summarize_batch(const BatchSpec& batch, const std::vector<AttemptResult>& attempts, bool whole) {
+  BatchSummary s;
+  s.scenario = batch.scenario;
+  s.variant = batch.variant;
+  s.base_seed = batch.base_seed;
+  s.attempts = attempts.size();
   s.breaches["daily_loss"] = 0;
   s.breaches["max_loss"] = 0;
   for (auto name : {"passed", "breached", "expired", "failed"}) s.outcomes[name] = 0;
-  for (auto name : split_list(config.stress.checks)) s.checks[std::string(name)] = true;
+  for (const std::string& name : batch.checks) s.checks[name] = true;
   std::vector<double> days_to_pass;
   std::vector<AttemptMetrics> metrics;
   std::string hashes;
-  for (const AttemptResult& a : run.attempts) {
+  for (const AttemptResult& a : attempts) {
     s.outcomes[std::string(outcome_name(a.outcome))] += 1;
     if (a.outcome == AttemptOutcome::passed) {
       ++s.passed;
@@ -253,17 +244,52 @@ std::expected<ChallengeRun, std::string> run_challenge(const Config& config, con
   s.median_days_to_pass = median(days_to_pass);
   s.final_hash = hash128(hashes).hex();
   s.aggregate = aggregate(metrics);
-  s.gate_attempts = static_cast<std::uint64_t>(config.challenge.gate_attempts);
-  s.gate_required_pct = config.challenge.gate_pass_rate_pct;
-  s.gate_evaluated = !o.only && s.attempts >= s.gate_attempts;
+  s.gate_attempts = batch.gate_attempts;
+  s.gate_required_pct = batch.gate_required_pct;
+  s.gate_evaluated = whole && s.attempts >= s.gate_attempts;
   if (s.gate_evaluated) {
     std::uint64_t passed = 0;
-    for (std::uint64_t i = 0; i < s.gate_attempts; ++i) passed += run.attempts[i].outcome == AttemptOutcome::passed;
+    for (std::uint64_t i = 0; i < s.gate_attempts; ++i) passed += attempts[i].outcome == AttemptOutcome::passed;
     s.gate_rate_pct = 100.0 * static_cast<double>(passed) / static_cast<double>(s.gate_attempts);
     s.gate_passed = s.gate_rate_pct >= s.gate_required_pct;
   }
+  return s;
+}
+
+std::expected<ChallengeRun, std::string> run_challenge(const Config& config, const ChallengeOptions& o) {
+  if (auto ok = validate_challenge(config); !ok) return std::unexpected(ok.error());
+  if (o.range && !(o.range->from < o.range->to && o.range->to <= o.attempts)) {
+    return std::unexpected(fmt::format("the range [{}, {}) is not within the batch of {} attempts", o.range->from,
+                                       o.range->to, o.attempts));
+  }
+  std::vector<std::uint64_t> indices;
+  if (o.only) {
+    indices.push_back(*o.only);
+  } else if (o.range) {
+    for (std::uint64_t i = o.range->from; i < o.range->to; ++i) indices.push_back(i);
+  } else {
+    for (std::uint64_t i = 0; i < o.attempts; ++i) indices.push_back(i);
+  }
+  ChallengeRun run;
+  run.batch = batch_spec(config, o.scenario, o.attempts);
+  run.attempts.resize(indices.size());
+  const unsigned threads = pool_threads(o.threads, indices.size());
+
+  Stopwatch watch;
+  std::mutex progress_lock;
+  std::size_t done = 0;
+  parallel_for_each_index(indices.size(), threads, [&](std::size_t k) {
+    run.attempts[k] = run_attempt(config, indices[k], o.command, o.journal_dir);
+    if (o.progress) {
+      std::lock_guard lock(progress_lock);
+      o.progress(++done, indices.size(), run.attempts[k]);
+    }
+  });
+  const double elapsed_s = watch.elapsed_s();
+  run.summary = summarize_batch(run.batch, run.attempts, /*whole=*/!o.only && !o.range);
+  run.summary.threads = threads;
+  run.summary.elapsed_s = elapsed_s;
   return run;
 }
 
 }  // namespace verity
-

@@ -32,6 +32,12 @@ struct ChallengeOptions {
   std::uint64_t attempts = 20;
   unsigned threads = 0;               // 0: every core
   std::optional<std::uint64_t> only;  // run just this attempt (to re-verify its hash)
+  /// Run just attempts [from, to) of the batch of `attempts`: one piece of a
+  /// batch spread over machines (verity challenge --range; sim/partial_result.hpp).
+  struct Range {
+    std::uint64_t from = 0, to = 0;
+  };
+  std::optional<Range> range;
   std::string command;                // recorded in each session's manifest
   std::string journal_dir;            // empty: attempts journal in memory, final hash only
   /// Called after each attempt, from the worker that ran it, under a lock.
@@ -39,9 +45,23 @@ struct ChallengeOptions {
 };
 
 struct ChallengeRun {
-  BatchSummary summary;
+  BatchSpec batch;
+  BatchSummary summary;                 // over the attempts run (with `range` or `only`: just those)
   std::vector<AttemptResult> attempts;  // by index
 };
+
+/// The batch's identity and summary settings: the scenario as given, the
+/// config's canonical hash, this binary's build id, the root seed, `seeds`,
+/// the variant, the stress checks and the gate.
+BatchSpec batch_spec(const Config& config, const std::string& scenario, std::uint64_t seeds);
+
+/// The summary of `attempts` (in index order) under `batch`: counts, pass
+/// rate and interval, breaches, checks, metrics, and the final hash over the
+/// attempts' hashes in index order. The gate is judged only when `whole`
+/// (the attempts are the batch from index 0). threads and elapsed_s stay 0:
+/// they are the caller's (per run, not deterministic). A single run and a
+/// merge of partial runs (verity report merge) both summarize through this.
+BatchSummary summarize_batch(const BatchSpec& batch, const std::vector<AttemptResult>& attempts, bool whole);
 
 /// The span of stored candles a store-sourced session may use: the first
 /// symbol's candles within [session.from, session.to). Fails when there are

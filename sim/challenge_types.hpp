@@ -86,6 +86,21 @@ struct AggregateMetrics {
   std::map<std::string, double> mean, median;  // keyed by metric name, e.g. "sharpe"
 };
 
+/// What names a batch and what its summary needs besides the attempts. Every
+/// piece of a batch split across machines (sim/partial_result.hpp) carries
+/// the same one; the merge checks that they agree.
+struct BatchSpec {
+  std::string scenario;           // the scenario file as given
+  std::string config_hash;        // hex hash of the resolved config's canonical form
+  std::string build_id;           // the binary (VERITY_BUILD_ID): another build may hash otherwise
+  std::string variant;            // "2step" | "1step"
+  std::uint64_t base_seed = 0;    // the root seed
+  std::uint64_t seeds = 0;        // attempts in the whole batch (--seeds)
+  std::vector<std::string> checks;  // stress.checks, by name
+  std::uint64_t gate_attempts = 0;  // challenge.gate_attempts
+  double gate_required_pct = 0;     // challenge.gate_pass_rate_pct
+};
+
 struct BatchSummary {
   std::string scenario;           // the scenario file as given
   std::string variant;            // "2step" | "1step"
