@@ -10,6 +10,7 @@
 #include <iterator>
 
 #include "actors/runtime/config.hpp"
+#include "app/batch_coordinator.hpp"
 #include "app/batch_output.hpp"
 #include "app/commands.hpp"
 #include "app/key_flags.hpp"
@@ -42,6 +43,10 @@ struct ChallengeArgs {
   std::uint64_t range_index = 0, range_count = 0;
   bool has_range_index = false, has_range_count = false, has_report = false;
   std::string partial;
+  std::string workers;  // "host:port,..."; empty: run here
+  std::uint64_t range_size = 0, verify_sample = 0;
+  double worker_timeout_s = 600;
+  bool has_range_size = false, has_verify_sample = false, has_worker_timeout = false;
   std::string values[std::size(kFlags)];
 };
 
@@ -178,6 +183,41 @@ int finish_partial(const ChallengeArgs& a, const ChallengeRun& run) {
   return kExitOk;
 }
 
+/// --workers: the batch runs on `verity batch worker` nodes (app/batch_coordinator.hpp).
+int run_workers_command(const ChallengeArgs& a, const Config& config) {
+  auto fail = [](const std::string& message) {
+    std::fprintf(stderr, "verity challenge: %s\n", message.c_str());
+    return kExitError;
+  };
+  if (a.workers.empty()) return fail("--range-size, --worker-timeout-s and --verify-sample need --workers HOST:PORT,...");
+  if (!a.range.empty() || a.has_range_index || a.has_range_count || !a.partial.empty()) {
+    return fail("--workers runs the whole batch; it cannot be combined with --range, --range-index or --partial");
+  }
+  if (a.attempt >= 0) return fail("--workers cannot be combined with --attempt (run one attempt here)");
+  if (!a.journal_dir.empty()) return fail("--workers cannot be combined with --journal (journal an attempt here with --attempt)");
+  if (a.has_range_size && a.range_size == 0) return fail("--range-size is 0; expected at least 1 attempt per range");
+  if (!(a.worker_timeout_s > 0)) return fail("--worker-timeout-s must be above 0 seconds");
+  auto workers = parse_workers(a.workers);
+  if (!workers) return fail(workers.error());
+  CoordinatorOptions o;
+  o.scenario = a.scenario;
+  o.seeds = a.seeds;
+  o.workers = *workers;
+  o.range_size = a.range_size;
+  o.worker_timeout_s = a.worker_timeout_s;
+  o.verify_sample = a.verify_sample;
+  o.progress = !a.no_progress;
+  o.report_dir =
+      a.report_dir.empty() ? "verity-data/reports/" + std::filesystem::path(a.scenario).stem().string() : a.report_dir;
+  std::printf("verity challenge: %s, %llu attempts, %s %s, seed %llu\n", a.scenario.c_str(),
+              static_cast<unsigned long long>(a.seeds), config.ftmo.variant.c_str(),
+              config.session.source == "store" ? ("history " + config.session.symbols).c_str()
+                                               : ("generator " + config.market.symbol).c_str(),
+              static_cast<unsigned long long>(config.session.seed));
+  std::fflush(stdout);
+  return run_on_workers(config, o);
+}
+
 int run_challenge_command(const ChallengeArgs& a) {
   std::vector<ConfigOverride> overrides = key_overrides(kFlags, a.values);
   auto env = verity_environment();
@@ -210,6 +250,9 @@ int run_challenge_command(const ChallengeArgs& a) {
       std::fprintf(stderr, "verity challenge: --partial: %s\n", ok.error().c_str());
       return kExitError;
     }
+  }
+  if (!a.workers.empty() || a.has_range_size || a.has_verify_sample || a.has_worker_timeout) {
+    return run_workers_command(a, *config);
   }
   ChallengeOptions o;
   o.scenario = a.scenario;
@@ -259,7 +302,10 @@ void add_challenge(CLI::App& app, std::function<int()>& run) {
       "Across machines (docs/DISTRIBUTED.md): each machine runs one piece of the same batch,\n"
       "  verity challenge --scenario S --seeds N --range-index I --range-count K --partial part-I.json\n"
       "(or --range FROM:TO), then `verity report merge --out DIR part-*.json` writes what one run writes.\n"
-      "A piece exits 0 once its partial file is written (the merge judges the checks), 2 on bad input.");
+      "A piece exits 0 once its partial file is written (the merge judges the checks), 2 on bad input.\n"
+      "On `verity batch worker` nodes: --workers HOST:PORT,... with the shared secret in BATCH_SECRET hands\n"
+      "out ranges of --range-size attempts on demand, gives a failed worker's range to another, and writes\n"
+      "what a local run writes; exit 2 when every worker is gone (each named with its reason).");
   cmd->add_option("--scenario", args->scenario, "scenario TOML file")->required()->check(CLI::ExistingFile);
   cmd->add_option("--seeds", args->seeds, "number of attempts")->capture_default_str();
   cmd->add_option("--report", args->report_dir,
@@ -279,9 +325,24 @@ void add_challenge(CLI::App& app, std::function<int()>& run) {
   cmd->add_option("--partial", args->partial,
                   "with --range or --range-index: write the piece's attempts to FILE (JSON) for `verity report merge`; "
                   "no report folder unless --report is given");
+  cmd->add_option("--workers", args->workers,
+                  "run the batch on `verity batch worker` nodes, HOST:PORT,HOST:PORT,... (secret in BATCH_SECRET; "
+                  "docs/DISTRIBUTED.md)");
+  auto* range_size = cmd->add_option("--range-size", args->range_size,
+                                     "with --workers: attempts per range handed to a worker (default: about four "
+                                     "ranges per worker)");
+  auto* timeout = cmd->add_option("--worker-timeout-s", args->worker_timeout_s,
+                                  "with --workers: a range not answered within this many seconds goes to another "
+                                  "worker")->capture_default_str();
+  auto* sample = cmd->add_option("--verify-sample", args->verify_sample,
+                                 "with --workers: re-run K attempts (drawn from the root seed) here and compare "
+                                 "their final hashes with the workers'");
   auto* report = cmd->get_option("--report");
   add_key_flags(cmd, kFlags, args->values);
-  cmd->callback([&run, args, index, count, report] {
+  cmd->callback([&run, args, index, count, report, range_size, timeout, sample] {
+    args->has_range_size = range_size->count() > 0;
+    args->has_worker_timeout = timeout->count() > 0;
+    args->has_verify_sample = sample->count() > 0;
     args->has_range_index = index->count() > 0;
     args->has_range_count = count->count() > 0;
     args->has_report = report->count() > 0;

@@ -24,6 +24,7 @@ Registrar::Registrar(const char* group, const char* name, AddCommand add) {
 
 std::string group_description(const std::string& group) {
   if (group == "data") return "Market data: import, list and validate candles; calibrate the generator; measure spreads.";
+  if (group == "batch") return "Challenge batches across machines: serve ranges of a batch to a coordinator.";
   if (group == "report") return "Challenge reports: merge the partial results of a batch run on many machines.";
   if (group == "journal") return "Inspect and keep journals: list, stats, cat, export, check, backup, restore, prune.";
   return group;
