@@ -69,6 +69,10 @@ class Process {
   Process& operator=(const Process&) = delete;
   ~Process() { kill_now(); }
 
+  /// Sends `sig` (SIGSTOP: the process stalls, its sockets stay open).
+  void signal(int sig) {
+    if (pid_ > 0) ::kill(pid_, sig);
+  }
   void kill_now() {
     if (pid_ <= 0) return;
     ::kill(pid_, SIGKILL);
@@ -164,6 +168,28 @@ TEST(BatchWorkersCli, AKilledWorkerStillGivesTheLocalRunsResult) {
   const std::string csv = slurp(dir.sub("remote/attempts.csv"));
   EXPECT_FALSE(csv.empty());
   EXPECT_EQ(csv, slurp(dir.sub("local/attempts.csv")));
+}
+
+TEST(BatchWorkersCli, AStalledWorkersRangeGoesToAnotherAfterTheTimeout) {
+  TempDir dir;
+  const auto local = run_verity("challenge --scenario " + k2Step + " --seeds 20 --max-days 2 --report " + dir.sub("l"));
+  ASSERT_EQ(local.exit_code, 0) << local.out << local.err;
+  std::vector<Worker> workers;
+  for (int i = 0; i < 2; ++i) workers.push_back(start_worker(dir, "w" + std::to_string(i), kSecret));
+  ASSERT_TRUE(workers[0].port && workers[1].port);
+  Process coordinator({"challenge", "--scenario", k2Step, "--seeds", "20", "--max-days", "2", "--range-size", "2",
+                       "--worker-timeout-s", "3", "--workers", workers[0].address() + "," + workers[1].address(),
+                       "--report", dir.sub("r")},
+                      {std::string("BATCH_SECRET=") + kSecret}, dir.sub("c.out"), dir.sub("c.err"));
+  ASSERT_TRUE(coordinator.wait_for_err("ranges 1/10 done", std::chrono::seconds(60))) << coordinator.err();
+  // Stopped, not dead: the connection stays up and the range in flight never comes back.
+  workers[0].process->signal(SIGSTOP);
+  const int rc = coordinator.wait(std::chrono::seconds(120));
+  ASSERT_EQ(rc, 0) << coordinator.out() << coordinator.err();
+  EXPECT_TRUE(contains(coordinator.err(), "worker " + workers[0].address() + " dropped")) << coordinator.err();
+  EXPECT_TRUE(contains(coordinator.err(), "ranges 10/10 done"));
+  EXPECT_EQ(last_json(coordinator.out())["final_hash"], last_json(local.out)["final_hash"]);
+  EXPECT_EQ(slurp(dir.sub("r/attempts.csv")), slurp(dir.sub("l/attempts.csv")));
 }
 
 TEST(BatchWorkersCli, AWorkerWithAnotherSecretIsRefused) {
