@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <deque>
 #include <optional>
+#include <set>
 
 #include "actors/runtime/clock.hpp"
 #include "actors/runtime/prng.hpp"
@@ -137,21 +138,33 @@ int verify_sample(const Config& config, const CoordinatorOptions& o, const std::
   return kExitOk;
 }
 
-/// Connects every worker and monitors it; those that cannot be reached are
-/// dropped with the reason.
-std::vector<Worker> connect(caf::actor_system& system, caf::scoped_actor& self, const std::vector<std::string>& names) {
+/// Connects every worker and monitors it; those that cannot be reached, or
+/// do not finish CAF's handshake within `timeout_s` (a stopped process
+/// still accepts the TCP connection), are dropped with the reason.
+std::vector<Worker> connect(caf::actor_system& system, caf::scoped_actor& self, const std::vector<std::string>& names,
+                            double timeout_s) {
   std::vector<Worker> workers;
+  const auto timeout = std::chrono::milliseconds(static_cast<std::int64_t>(timeout_s * 1000));
   for (const std::string& name : names) {
     Worker w;
     w.name = name;
     const auto colon = name.rfind(':');
-    auto handle = system.middleman().remote_actor(name.substr(0, colon),
-                                                  static_cast<std::uint16_t>(std::stoul(name.substr(colon + 1))));
+    // The middleman actor's connect, not the blocking remote_actor: it
+    // takes a timeout.
+    std::string error;
+    caf::strong_actor_ptr handle;
+    self->request(system.middleman().actor_handle(), timeout, caf::connect_atom::value, name.substr(0, colon),
+                  static_cast<std::uint16_t>(std::stoul(name.substr(colon + 1))))
+        .receive(
+            [&](const caf::node_id&, caf::strong_actor_ptr& ptr, const std::set<std::string>&) {
+              handle = std::move(ptr);
+            },
+            [&](caf::error& e) { error = system.render(e); });
     if (!handle) {
-      w.gone = "cannot connect: " + system.render(handle.error());
+      w.gone = "cannot connect: " + (error.empty() ? std::string("no actor published there") : error);
       std::fprintf(stderr, "verity challenge: worker %s dropped: %s\n", name.c_str(), w.gone.c_str());
     } else {
-      w.handle = *handle;
+      w.handle = caf::actor_cast<caf::actor>(std::move(handle));
       w.alive = true;
       self->monitor(w.handle);
     }
@@ -285,7 +298,7 @@ int run_on_workers(const Config& config, const CoordinatorOptions& o) {
   std::vector<Worker> workers;
   {
     caf::scoped_actor self{system};
-    workers = connect(system, self, o.workers);
+    workers = connect(system, self, o.workers, o.worker_timeout_s);
     std::fprintf(stderr, "verity challenge: %zu ranges of up to %llu attempts on %zu workers\n", b.ranges.size(),
                  static_cast<unsigned long long>(per_range), o.workers.size());
     dispatch(self, workers, b, spec, secret->reveal(), config.canonical(), o, watch);

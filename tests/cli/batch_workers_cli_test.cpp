@@ -192,6 +192,21 @@ TEST(BatchWorkersCli, AStalledWorkersRangeGoesToAnotherAfterTheTimeout) {
   EXPECT_EQ(slurp(dir.sub("r/attempts.csv")), slurp(dir.sub("l/attempts.csv")));
 }
 
+TEST(BatchWorkersCli, AWorkerStalledBeforeTheHandshakeIsDroppedNotWaitedFor) {
+  TempDir dir;
+  std::vector<Worker> workers;
+  for (int i = 0; i < 2; ++i) workers.push_back(start_worker(dir, "w" + std::to_string(i), kSecret));
+  ASSERT_TRUE(workers[0].port && workers[1].port);
+  workers[0].process->signal(SIGSTOP);  // its port still accepts TCP; CAF's handshake never completes
+  Process coordinator({"challenge", "--scenario", k2Step, "--seeds", "6", "--max-days", "2", "--worker-timeout-s",
+                       "2", "--workers", workers[0].address() + "," + workers[1].address(), "--report", dir.sub("r")},
+                      {std::string("BATCH_SECRET=") + kSecret}, dir.sub("c.out"), dir.sub("c.err"));
+  const int rc = coordinator.wait(std::chrono::seconds(60));
+  ASSERT_EQ(rc, 0) << coordinator.out() << coordinator.err();
+  EXPECT_TRUE(contains(coordinator.err(), "worker " + workers[0].address() + " dropped: cannot connect"))
+      << coordinator.err();
+}
+
 TEST(BatchWorkersCli, AWorkerWithAnotherSecretIsRefused) {
   TempDir dir;
   Worker w = start_worker(dir, "w", "another-secret");
