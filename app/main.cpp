@@ -30,6 +30,35 @@ std::string group_description(const std::string& group) {
   return group;
 }
 
+/// When the arguments name a command that does not exist ("verity models
+/// list") or stop before naming one ("verity models"), says so, with the
+/// commands there are; CLI11 alone would only say that a subcommand is
+/// required. Empty when the arguments reach a command.
+std::string unknown_command(CLI::App& app, int argc, char** argv) {
+  CLI::App* at = &app;
+  std::string path = "verity";
+  for (int i = 1; i < argc; ++i) {
+    const std::string word = argv[i];
+    if (word.empty() || word[0] == '-') return {};
+    const auto subs = at->get_subcommands([](CLI::App*) { return true; });
+    if (subs.empty()) return {};  // a command: the rest are its arguments
+    CLI::App* next = nullptr;
+    std::string names;
+    for (CLI::App* s : subs) {
+      if (s->check_name(word)) next = s;
+      names += (names.empty() ? "" : ", ") + s->get_name();
+    }
+    if (next == nullptr) return path + ": unknown command '" + word + "'; the commands here are: " + names;
+    at = next;
+    path += " " + word;
+  }
+  const auto subs = at->get_subcommands([](CLI::App*) { return true; });
+  if (subs.empty()) return {};
+  std::string names;
+  for (CLI::App* s : subs) names += (names.empty() ? "" : ", ") + s->get_name();
+  return path + ": a command is required; the commands here are: " + names;
+}
+
 }  // namespace verity::app
 
 int main(int argc, char** argv) {
@@ -64,6 +93,12 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
+    if (e.get_exit_code() != 0) {
+      if (const std::string unknown = unknown_command(app, argc, argv); !unknown.empty()) {
+        std::fprintf(stderr, "%s\nRun with --help for more information.\n", unknown.c_str());
+        return kExitError;
+      }
+    }
     return app.exit(e) == 0 ? kExitOk : kExitError;
   }
   try {

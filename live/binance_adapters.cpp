@@ -188,8 +188,27 @@ double BinanceGateway::step_size(const std::string& symbol) {
   return it == filters_.end() ? config_.execution.qty_step : it->second.step_size;
 }
 
-void BinanceGateway::reject(const OutboundOrder& o, const std::string& why) {
-  ++errors_;
+schema::RejectReason reject_reason_of(const BinanceError& error) {
+  if (error.kind != BinanceError::Kind::rejected) return schema::RejectReason::VENUE_UNAVAILABLE;
+  const auto says = [&](std::string_view what) { return error.message.find(what) != std::string::npos; };
+  switch (error.code) {
+    case -2010:
+      if (says("insufficient balance")) return schema::RejectReason::INSUFFICIENT_MARGIN;
+      break;
+    case -1013:
+      if (says("NOTIONAL")) return schema::RejectReason::MIN_NOTIONAL;  // NOTIONAL and MIN_NOTIONAL
+      if (says("LOT_SIZE") || says("PRICE_FILTER")) return schema::RejectReason::PRECISION;
+      break;
+    case -1111:  // "Precision is over the maximum defined for this asset."
+      return schema::RejectReason::PRECISION;
+    default:
+      break;
+  }
+  return schema::RejectReason::VENUE_UNAVAILABLE;
+}
+
+void BinanceGateway::reject(const OutboundOrder& o, const std::string& why, schema::RejectReason reason) {
+  if (reason == schema::RejectReason::VENUE_UNAVAILABLE) ++errors_;
   FillSpec f;
   f.order_id = o.order.order_id;
   f.exec_id = next_exec_++;
@@ -197,7 +216,7 @@ void BinanceGateway::reject(const OutboundOrder& o, const std::string& why) {
   f.side = o.order.side;
   f.status = schema::OrderStatus::REJECTED;
   f.leaves_qty = 0;
-  f.reject_reason = schema::RejectReason::VENUE_UNAVAILABLE;
+  f.reject_reason = reason;
   f.detail = why;
   LiveClock clock;
   f.time_ns = clock.now_ns();
@@ -214,9 +233,14 @@ void BinanceGateway::place(const OutboundOrder& o) {
   n.quantity = round_down_to_step(o.order.qty, step_size(o.order.symbol));
   n.price = o.order.limit_price;
   n.client_order_id = o.client_order_id;
-  if (n.quantity <= 0) return reject(o, "quantity " + std::to_string(o.order.qty) + " rounds to 0 at the venue's step");
+  if (n.quantity <= 0) {
+    return reject(o, "quantity " + std::to_string(o.order.qty) + " rounds to 0 at the venue's step",
+                  schema::RejectReason::ZERO_SIZE);
+  }
   auto placed = rest_->new_order(n);
-  if (!placed) return reject(o, "new order " + o.client_order_id + ": " + placed.error().text());
+  if (!placed) {
+    return reject(o, "new order " + o.client_order_id + ": " + placed.error().text(), reject_reason_of(placed.error()));
+  }
   const OrderResult& r = *placed;
   const std::string base = base_asset_of(o.order.symbol);
   double cum = 0;

@@ -20,6 +20,15 @@ namespace verity {
 /// Endpoints, timeouts and jitter seeds of the connector, from live.*.
 BinanceRestOptions binance_rest_options(const Config& config);
 
+/// Why the graph is told an order failed. Binance's refusals of the order
+/// itself keep their meaning: -2010 for lack of balance is
+/// insufficientMargin (on spot, also a sell of an asset not held: there is
+/// no short), -1013 NOTIONAL is minNotional, -1013 LOT_SIZE / PRICE_FILTER
+/// and -1111 are precision. Anything else (no answer, 5xx, 429, a ban, an
+/// unsettled order, another refusal) is venueUnavailable, which counts as a
+/// venue failure and alerts.
+schema::RejectReason reject_reason_of(const BinanceError& error);
+
 class BinanceFeed final : public MarketFeed {
  public:
   explicit BinanceFeed(const Config& config, std::chrono::milliseconds stale_after = std::chrono::seconds(60));
@@ -55,7 +64,8 @@ class BinanceGateway final : public VenueGateway {
   void run();
   void place(const OutboundOrder& o);
   void cancel(const OutboundOrder& o);
-  void reject(const OutboundOrder& o, const std::string& why);
+  void reject(const OutboundOrder& o, const std::string& why,
+              schema::RejectReason reason = schema::RejectReason::VENUE_UNAVAILABLE);
   double step_size(const std::string& symbol);
 
   const Config config_;

@@ -81,9 +81,18 @@ bool LiveVenue::on_report(const FillSpec& r) {
     if (w.exit) {
       // The exit is over, filled or not: whatever position is left is
       // guarded again (an exit the venue refused is tried on the next bar
-      // through the stop or target).
+      // through the stop or target). Dust is the exception: the venue takes
+      // no order below its minimum notional, so trying again each bar would
+      // only be refused again; the remainder stays, unguarded, until an
+      // order grows it.
       auto b = brackets_.find(symbol);
-      if (b != brackets_.end()) b->second.exiting = false;
+      if (b != brackets_.end()) {
+        if (r.reject_reason == schema::RejectReason::MIN_NOTIONAL) {
+          brackets_.erase(b);
+        } else {
+          b->second.exiting = false;
+        }
+      }
     }
     working_.erase(it);
   }

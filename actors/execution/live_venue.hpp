@@ -16,7 +16,9 @@
 // to that order's stop and take-profit; the position back at zero removes
 // it. The first bar that trades through the stop or the target makes one
 // reduce-only market exit for the whole position; exit order ids have the
-// top bit set, so they never meet risk's ids. A reduce-only order from
+// top bit set, so they never meet risk's ids. An exit the venue refuses is
+// tried again on the next bar through the stop or target, unless it was
+// refused as below the minimum notional: that dust keeps no bracket. A reduce-only order from
 // risk is cut to what the position can reduce, and refused here, without a
 // request, when there is nothing to reduce: a spot venue would take it as
 // an ordinary order and trade.

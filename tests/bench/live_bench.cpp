@@ -61,7 +61,7 @@ void BM_LiveDecisionLatency(benchmark::State& state) {
     state.SkipWithError(ok.error().c_str());
     return;
   }
-  std::vector<double> all, scan, order, step, decided;
+  std::vector<double> all, scan, order, step, decided, synced;
   for (auto _ : state) {
     auto mock = testing::start_pairs_mock(pairs, kWarmup + 50 + kLiveBarsPerPair + 200, kWarmup + 50, 100'000.0, 31);
     if (!mock) {
@@ -99,6 +99,7 @@ void BM_LiveDecisionLatency(benchmark::State& state) {
     // its close falls on an even minute.
     LiveHooks hooks;
     std::int64_t last_close_ns = 0;
+    std::int64_t last_sync_ns = 0;
     hooks.observer = [&](const FramePtr& f) {
       if (f->kind() == Kind::BAR && f->source() == ActorId::EXTERNAL) {
         auto b = f->envelope().getPayload().getBar();
@@ -106,6 +107,9 @@ void BM_LiveDecisionLatency(benchmark::State& state) {
       }
     };
     hooks.on_order_sent = [&](const OutboundOrder& o, std::int64_t) {
+      if (o.decided_ns > o.committed_ns && (synced.empty() || o.committed_ns != last_sync_ns))
+        synced.push_back(static_cast<double>(o.decided_ns - o.committed_ns) / 1e3);
+      last_sync_ns = o.committed_ns;
       if (o.bar_received_ns > 0 && o.order.order_id < (std::uint64_t{1} << 63))  // risk's orders, not bracket exits
         decided.push_back(static_cast<double>(o.committed_ns - o.bar_received_ns) / 1e3);
     };
@@ -134,6 +138,7 @@ void BM_LiveDecisionLatency(benchmark::State& state) {
   percentiles(state, "order", order);
   percentiles(state, "step", step);  // scan bars: the step alone, stamp to commit
   percentiles(state, "decided", decided);  // risk's orders: bar to committed, before the journal's sync
+  percentiles(state, "sync", synced);  // the journal's sync before a step's orders leave
 }
 BENCHMARK(BM_LiveDecisionLatency)
     ->ArgNames({"async", "pairs"})
@@ -143,7 +148,10 @@ BENCHMARK(BM_LiveDecisionLatency)
     ->Iterations(1)->Unit(benchmark::kSecond)->UseRealTime();
 
 /// What the sync before each order costs on this disk: a small committed
-/// batch (about a step's) and JournalStore::sync, timed together.
+/// batch (about a step's) and JournalStore::sync, timed together. The
+/// argument is the pause between steps in ms: the same fsync is slower when
+/// the disk has been idle longer (docs/BENCHMARKS.md), and live orders come
+/// tens of ms apart.
 void BM_JournalSyncBeforeOrder(benchmark::State& state) {
   bench::TempDir dir("wal-sync");
   auto store = RocksDbStore::open(dir.path() + "/journal", Durability::async);
@@ -160,11 +168,13 @@ void BM_JournalSyncBeforeOrder(benchmark::State& state) {
     if (auto ok = (*store)->commit(); !ok) state.SkipWithError(ok.error().c_str());
     if (auto ok = (*store)->sync(); !ok) state.SkipWithError(ok.error().c_str());
     us.push_back(watch.elapsed_s() * 1e6);
-    std::this_thread::sleep_for(std::chrono::milliseconds(2));  // steps come apart, not back to back
+    std::this_thread::sleep_for(std::chrono::milliseconds(state.range(0)));  // steps come apart, not back to back
   }
   percentiles(state, "sync", us);
 }
-BENCHMARK(BM_JournalSyncBeforeOrder)->Iterations(500)->Unit(benchmark::kMicrosecond)->UseRealTime();
+BENCHMARK(BM_JournalSyncBeforeOrder)->ArgName("pause_ms")->Arg(2)->Iterations(500)->Unit(benchmark::kMicrosecond)->UseRealTime();
+BENCHMARK(BM_JournalSyncBeforeOrder)->ArgName("pause_ms")->Arg(20)->Iterations(300)->Unit(benchmark::kMicrosecond)->UseRealTime();
+BENCHMARK(BM_JournalSyncBeforeOrder)->ArgName("pause_ms")->Arg(60)->Iterations(150)->Unit(benchmark::kMicrosecond)->UseRealTime();
 
 }  // namespace
 }  // namespace verity

@@ -19,6 +19,7 @@
 #include "tests/support/run_command.hpp"
 #include "tests/support/temp_dir.hpp"
 #include "tests/support/files.hpp"
+#include "tests/support/journals.hpp"
 
 namespace verity {
 namespace {
@@ -82,10 +83,7 @@ TEST(LiveCli, TelegramCommandsAreJournaledInputsAndTheSessionReplays) {
   {
     auto store = RocksDbStore::open(tmp.sub("journal"), Durability::off);
     ASSERT_TRUE(store.has_value()) << store.error();
-    auto sessions = JournalReader::sessions(**store);
-    ASSERT_TRUE(sessions.has_value());
-    ASSERT_EQ(sessions->size(), 1u);
-    auto reader = JournalReader::open(**store, sessions->front());
+    auto reader = testing::only_session(**store);
     ASSERT_TRUE(reader.has_value()) << reader.error();
     EXPECT_EQ(reader->manifest().mode, Mode::DRYRUN);
     int telegram_kill = 0, telegram_threshold = 0, file_kill = 0, stranger = 0;

@@ -20,6 +20,7 @@
 #include "tests/support/run_command.hpp"
 #include "tests/support/temp_dir.hpp"
 #include "tests/support/files.hpp"
+#include "tests/support/journals.hpp"
 
 namespace verity {
 namespace {
@@ -101,10 +102,7 @@ timeout_ms = 30000
   {
     auto store = RocksDbStore::open(tmp.sub("journal"), Durability::off);
     ASSERT_TRUE(store.has_value()) << store.error();
-    auto sessions = JournalReader::sessions(**store);
-    ASSERT_TRUE(sessions.has_value());
-    ASSERT_EQ(sessions->size(), 1u);
-    auto reader = JournalReader::open(**store, sessions->front());
+    auto reader = testing::only_session(**store);
     ASSERT_TRUE(reader.has_value()) << reader.error();
     EXPECT_EQ(reader->manifest().mode, Mode::LIVE);
     EXPECT_TRUE(contains(reader->manifest().config, "venue = \"mt5\""));

@@ -10,6 +10,7 @@
 #include "actors/runtime/memory_store.hpp"
 #include "actors/runtime/prng.hpp"
 #include "sim/sim_runner.hpp"
+#include "tests/support/journals.hpp"
 #include "tests/support/temp_dir.hpp"
 
 namespace verity {
@@ -69,10 +70,8 @@ TEST_F(StoreReplay, MergesSymbolsByCloseTimeThenSymbolAndIsDeterministic) {
 
   // The inputs, in journal order: close times never go back, and at equal
   // close times BTCUSDT comes before ETHUSDT whatever order the config named.
-  auto sessions = JournalReader::sessions(journal);
-  ASSERT_EQ(sessions->size(), 1u);
-  auto reader = JournalReader::open(journal, sessions->front());
-  ASSERT_TRUE(reader.has_value());
+  auto reader = testing::only_session(journal);
+  ASSERT_TRUE(reader.has_value()) << reader.error();
   std::vector<std::pair<std::int64_t, std::string>> inputs;
   auto ok = reader->for_each(1, UINT64_MAX, [&](const FramePtr& f) {
     if (f->source() == ActorId::EXTERNAL && f->kind() == Kind::BAR) {

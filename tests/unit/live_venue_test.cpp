@@ -99,6 +99,26 @@ TEST(LiveVenue, AShortTakesItsTargetAndARefusedExitRearms) {
   EXPECT_NE(again[0].order_id, exits[0].order_id);
 }
 
+TEST(LiveVenue, DustTheVenueRefusesIsNotRetriedEveryBar) {
+  LiveVenue v;
+  v.on_order(entry(4, schema::Side::BUY, 0.00004, 90, 120));
+  v.on_report(fill(4, 0.00004, 100));
+  auto exits = v.on_bar(bar(1, 89, 100));
+  ASSERT_EQ(exits.size(), 1u);
+  FillSpec refused = fill(exits[0].order_id, 0, 0, schema::OrderStatus::REJECTED);
+  refused.reject_reason = schema::RejectReason::MIN_NOTIONAL;
+  ASSERT_TRUE(v.on_report(refused));
+  EXPECT_EQ(v.working(), 0u);
+  EXPECT_TRUE(v.on_bar(bar(2, 80, 100)).empty()) << "below the venue's minimum: no exit is sent again";
+  EXPECT_DOUBLE_EQ(v.position("BTCUSDT"), 0.00004) << "the dust stays booked";
+  // An entry that grows the position brings a bracket back, for all of it.
+  v.on_order(entry(6, schema::Side::BUY, 0.5, 95, 130));
+  v.on_report(fill(6, 0.5, 100));
+  auto again = v.on_bar(bar(3, 94, 100));
+  ASSERT_EQ(again.size(), 1u);
+  EXPECT_DOUBLE_EQ(again[0].qty, 0.50004);
+}
+
 TEST(LiveVenue, PartialFillsExitWhatFilled) {
   LiveVenue v;
   v.on_order(entry(5, schema::Side::BUY, 1, 90, 0));
