@@ -39,6 +39,7 @@ struct ChallengeArgs {
   std::int64_t attempt = -1;
   bool no_progress = false;
   std::string journal_dir;
+  std::string dispatch = "direct";
   std::string range;  // "FROM:TO"; empty when not given
   std::uint64_t range_index = 0, range_count = 0;
   bool has_range_index = false, has_range_count = false, has_report = false;
@@ -261,6 +262,7 @@ int run_challenge_command(const ChallengeArgs& a) {
   o.threads = a.threads;
   o.command = command_line();
   o.journal_dir = a.journal_dir;
+  o.dispatch = *parse_dispatch(a.dispatch);
   if (a.attempt >= 0) o.only = static_cast<std::uint64_t>(a.attempt);
   if (!a.no_progress && isatty(STDERR_FILENO)) o.progress = draw_progress;
 
@@ -313,6 +315,11 @@ void add_challenge(CLI::App& app, std::function<int()>& run) {
   cmd->add_option("--threads", args->threads, "worker threads, one session each (default: every core)");
   cmd->add_option("--attempt", args->attempt, "run only this attempt of the batch, to re-verify its final hash");
   cmd->add_flag("--no-progress", args->no_progress, "no progress bar, even on a terminal");
+  cmd->add_option("--dispatch", args->dispatch,
+                  "what runs the actors: direct (the graph's handlers in CAF's deterministic order, without its "
+                  "mailboxes) or caf (CAF's testing scheduler, slower); the hashes are the same")
+      ->check(CLI::IsMember({"caf", "direct"}))
+      ->capture_default_str();
   cmd->add_option("--journal", args->journal_dir,
                   "journal each attempt into DIR/attempt-<index> (level from --level, default full), to replay it");
   cmd->add_option("--range", args->range,

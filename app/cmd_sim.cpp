@@ -33,6 +33,7 @@ constexpr FlagKey kFlags[] = {
 struct SimArgs {
   std::string config_path;
   bool resume = false;
+  std::string dispatch = "caf";
   std::string values[std::size(kFlags)];  // as typed; empty when not given
 };
 
@@ -50,6 +51,7 @@ int run_sim_command(const SimArgs& a) {
   }
   SimHooks hooks;
   hooks.resume = a.resume;
+  hooks.dispatch = *parse_dispatch(a.dispatch);
   auto result = run_sim(*config, **store, command_line(), hooks);
   if (!result) {
     std::fprintf(stderr, "verity sim: %s\n", result.error().c_str());
@@ -84,6 +86,11 @@ void add_sim(CLI::App& app, std::function<int()>& run) {
   cmd->add_flag("--resume", args->resume,
                 "continue this session if the journal holds it (a killed run): messages already journaled are "
                 "checked, not written again");
+  cmd->add_option("--dispatch", args->dispatch,
+                  "what runs the actors: caf (CAF's deterministic scheduler) or direct (the same handlers in the same "
+                  "order without CAF's mailboxes, faster); the messages and final hash are the same")
+      ->check(CLI::IsMember({"caf", "direct"}))
+      ->capture_default_str();
   // Values are validated by the config layer, which names the key and range.
   add_key_flags(cmd, kFlags, args->values);
   cmd->callback([&run, args] { run = [args] { return run_sim_command(*args); }; });

@@ -96,7 +96,7 @@ std::expected<Config, std::string> attempt_config(const Config& base, std::uint6
 }
 
 AttemptResult run_attempt(const Config& base, std::uint64_t index, const std::string& command,
-                          const std::string& journal_dir) {
+                          const std::string& journal_dir, Dispatch dispatch) {
   auto config = attempt_config(base, index);
   if (!config) {
     AttemptResult r;
@@ -111,11 +111,12 @@ AttemptResult run_attempt(const Config& base, std::uint64_t index, const std::st
   if (!journal_dir.empty()) config->journal.level = base.journal.level;
   const bool keep_curve = index < static_cast<std::uint64_t>(base.challenge.sample_curves);
   return run_configured_attempt(*config, index, keep_curve, command,
-                                journal_dir.empty() ? "" : journal_dir + "/attempt-" + std::to_string(index));
+                                journal_dir.empty() ? "" : journal_dir + "/attempt-" + std::to_string(index), dispatch);
 }
 
 AttemptResult run_configured_attempt(const Config& config, std::uint64_t index, bool keep_curve,
-                                     const std::string& command, const std::string& journal_path) {
+                                     const std::string& command, const std::string& journal_path,
+                                     Dispatch dispatch) {
   AttemptResult r;
   r.index = index;
   r.seed = config.session.seed;
@@ -140,6 +141,7 @@ AttemptResult run_configured_attempt(const Config& config, std::uint64_t index, 
     SimHooks hooks;
     hooks.observer = [&tap](const FramePtr& f) { tap.on_frame(f); };
     hooks.stop = [&tap] { return tap.expired(); };
+    hooks.dispatch = dispatch;
     auto sim = run_sim(config, *store, command, hooks);
     if (!sim) {
       r.outcome = AttemptOutcome::failed;
@@ -279,7 +281,7 @@ std::expected<ChallengeRun, std::string> run_challenge(const Config& config, con
   std::mutex progress_lock;
   std::size_t done = 0;
   parallel_for_each_index(indices.size(), threads, [&](std::size_t k) {
-    run.attempts[k] = run_attempt(config, indices[k], o.command, o.journal_dir);
+    run.attempts[k] = run_attempt(config, indices[k], o.command, o.journal_dir, o.dispatch);
     if (o.progress) {
       std::lock_guard lock(progress_lock);
       o.progress(++done, indices.size(), run.attempts[k]);

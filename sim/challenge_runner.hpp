@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "actors/runtime/config.hpp"
+#include "actors/runtime/dispatch.hpp"
 #include "sim/challenge_types.hpp"
 
 namespace verity {
@@ -40,6 +41,7 @@ struct ChallengeOptions {
   std::optional<Range> range;
   std::string command;                // recorded in each session's manifest
   std::string journal_dir;            // empty: attempts journal in memory, final hash only
+  Dispatch dispatch = Dispatch::direct;  // what runs the actors: the same hashes either way
   /// Called after each attempt, from the worker that ran it, under a lock.
   std::function<void(std::uint64_t done, std::uint64_t total, const AttemptResult&)> progress;
 };
@@ -78,15 +80,18 @@ std::expected<Config, std::string> attempt_config(const Config& base, std::uint6
 /// One attempt, never throwing: a session error becomes outcome `failed`.
 /// With `journal_dir`, the attempt is journaled at base.journal.level into
 /// journal_dir/attempt-<index> (RocksDB); else in memory at level hash.
+/// Attempts run on the direct dispatcher unless told otherwise: the result
+/// and hash are the same on CAF, only slower (actors/runtime/graph.hpp).
 AttemptResult run_attempt(const Config& base, std::uint64_t index, const std::string& command,
-                          const std::string& journal_dir = "");
+                          const std::string& journal_dir = "", Dispatch dispatch = Dispatch::direct);
 
 /// A session already configured (seed, window) run as an attempt: the
 /// metrics, outcome and checks of AttemptTap, ended by a pass, a breach,
 /// challenge.max_days or the data's end. Journaled into `journal_path`
 /// (RocksDB) when given, else in memory at config.journal.level. Never throws.
 AttemptResult run_configured_attempt(const Config& config, std::uint64_t index, bool keep_curve,
-                                     const std::string& command, const std::string& journal_path = "");
+                                     const std::string& command, const std::string& journal_path = "",
+                                     Dispatch dispatch = Dispatch::direct);
 
 std::expected<ChallengeRun, std::string> run_challenge(const Config& config, const ChallengeOptions& options);
 

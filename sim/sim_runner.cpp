@@ -59,7 +59,7 @@ std::expected<SimResult, std::string> run_sim(const Config& config, JournalStore
 
   SimResult r;
   {
-    Graph graph(session, config, inputs->metrics.get(), inputs->models.get());
+    Graph graph(session, config, inputs->metrics.get(), inputs->models.get(), hooks.dispatch);
     Sequencer sequencer(session, graph, **writer);
     sequencer.set_snapshot_every(static_cast<std::uint64_t>(config.journal.snapshot_every));
     if ((*writer)->resumed_at() > 0) {

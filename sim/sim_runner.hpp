@@ -8,6 +8,7 @@
 #include <string>
 
 #include "actors/runtime/config.hpp"
+#include "actors/runtime/dispatch.hpp"
 #include "actors/runtime/journal_store.hpp"
 #include "actors/runtime/session.hpp"
 
@@ -41,6 +42,9 @@ struct SimHooks {
   /// starts over, checks every message the journal already has instead of
   /// writing it, and appends from there (JournalWriter::resume).
   bool resume = false;
+  /// What runs the actors (actors/runtime/graph.hpp). Either gives the same
+  /// messages and final hash; direct skips CAF's cost per hop.
+  Dispatch dispatch = Dispatch::caf;
 };
 
 /// Runs the session into `store`. `command` is recorded in the manifest;

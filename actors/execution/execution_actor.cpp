@@ -14,6 +14,7 @@
 #include "actors/execution/venue_messages.hpp"
 #include "actors/runtime/config.hpp"
 #include "actors/runtime/convert.hpp"
+#include "actors/runtime/direct_dispatch.hpp"
 #include "actors/runtime/interfaces.hpp"
 #include "actors/runtime/snapshot.hpp"
 #include "actors/runtime/prng.hpp"
@@ -28,7 +29,8 @@ struct execution_state {
 };
 
 namespace {
-void report(execution_actor::stateful_pointer<execution_state> self, const Wiring* w, const FillSpec& f) {
+template <class Self>
+void report(Self self, const Wiring* w, const FillSpec& f) {
   auto write = [&](schema::ExecutionReport::Builder r) { write_report(r, f, w->session->now_ns()); };
   Session& s = *w->session;
   if (f.is_fill()) {
@@ -60,13 +62,13 @@ void request(const Wiring* w, const VenueOrder& o, std::uint64_t signal_id) {
   });
 }
 
-execution_actor::behavior_type live_behavior(execution_actor::stateful_pointer<execution_state> self,
-                                             const Wiring* w) {
+template <class Self>
+auto live_handlers(Self self, const Wiring* w) {
   self->state.live.emplace();
   w->snapshots->add(
       ActorId::EXECUTION, [self](StateWriter& out) { out.put(*self->state.live); },
       [self](StateReader& in) { in.get(*self->state.live); });
-  return {
+  return std::make_tuple(
       [=](const Msg<schema::Bar>& in) {
         for (const VenueOrder& o : self->state.live->on_bar(to_bar_data(in.get()))) request(w, o, 0);
       },
@@ -83,18 +85,16 @@ execution_actor::behavior_type live_behavior(execution_actor::stateful_pointer<e
                                   {{"order_id", f.order_id}, {"symbol", f.symbol}});
         }
         report(self, w, f);
-      },
-  };
+      });
 }
 
-execution_actor::behavior_type execution_behavior(execution_actor::stateful_pointer<execution_state> self,
-                                                  const Wiring* w) {
-  if (is_live_venue(w->config->execution.venue)) return live_behavior(self, w);
+template <class Self>
+auto sim_handlers(Self self, const Wiring* w) {
   self->state.venue.emplace(*w->config, w->metrics, PrngStreams(w->config->session.seed).stream("execution"));
   w->snapshots->add(
       ActorId::EXECUTION, [self](StateWriter& out) { out.put(*self->state.venue); },
       [self](StateReader& in) { in.get(*self->state.venue); });
-  return {
+  return std::make_tuple(
       [=](const Msg<schema::Bar>& in) {
         for (const FillSpec& f : self->state.venue->on_bar(to_bar_data(in.get()))) report(self, w, f);
       },
@@ -107,12 +107,24 @@ execution_actor::behavior_type execution_behavior(execution_actor::stateful_poin
         // a journal made with another venue. Said, never booked.
         w->session->log().event(LogLevel::warn, in.time_ns(), in.frame->seq(), "execution", "venue_report_ignored",
                                 {{"reason", "execution.venue is sim"}});
-      },
-  };
+      });
+}
+
+execution_actor::behavior_type execution_behavior(execution_actor::stateful_pointer<execution_state> self, const Wiring* w) {
+  if (is_live_venue(w->config->execution.venue)) return behavior_of<execution_actor>(live_handlers(self, w));
+  return behavior_of<execution_actor>(sim_handlers(self, w));
 }
 
 }  // namespace
 
 execution_actor spawn_execution(caf::actor_system& system, const Wiring* w) { return system.spawn(execution_behavior, w); }
+
+void add_direct_execution(DirectDispatcher& d, const Wiring* w) {
+  if (is_live_venue(w->config->execution.venue)) {
+    d.add<execution_state>(ActorId::EXECUTION, [w](auto self) { return live_handlers(self, w); });
+  } else {
+    d.add<execution_state>(ActorId::EXECUTION, [w](auto self) { return sim_handlers(self, w); });
+  }
+}
 
 }  // namespace verity

@@ -6,6 +6,7 @@
 #include "actors/features/indicators.hpp"
 #include "actors/runtime/config.hpp"
 #include "actors/runtime/convert.hpp"
+#include "actors/runtime/direct_dispatch.hpp"
 #include "actors/runtime/interfaces.hpp"
 #include "actors/runtime/snapshot.hpp"
 #include "actors/runtime/session.hpp"
@@ -18,14 +19,14 @@ struct features_state {
 };
 
 namespace {
-features_actor::behavior_type features_behavior(features_actor::stateful_pointer<features_state> self,
-                                                const Wiring* w) {
+template <class Self>
+auto features_handlers(Self self, const Wiring* w) {
   w->snapshots->add(
       ActorId::FEATURES, [self](StateWriter& out) { save_keyed(out, self->state.engines); },
       [self, w](StateReader& in) {
         load_keyed(in, self->state.engines, [w] { return FeatureEngine(w->config->features); });
       });
-  return {
+  return std::make_tuple(
       [=](const Msg<schema::Bar>& in) {
         const BarData bar = to_bar_data(in.get());
         auto& engines = self->state.engines;
@@ -42,12 +43,20 @@ features_actor::behavior_type features_behavior(features_actor::stateful_pointer
           auto v = f.initValues(kFeatureCount);
           for (unsigned i = 0; i < kFeatureCount; ++i) v.set(i, values[i]);
         }));
-      },
-  };
+      });
+}
+
+features_actor::behavior_type features_behavior(features_actor::stateful_pointer<features_state> self,
+                                                const Wiring* w) {
+  return behavior_of<features_actor>(features_handlers(self, w));
 }
 
 }  // namespace
 
 features_actor spawn_features(caf::actor_system& system, const Wiring* w) { return system.spawn(features_behavior, w); }
+
+void add_direct_features(DirectDispatcher& d, const Wiring* w) {
+  d.add<features_state>(ActorId::FEATURES, [w](auto self) { return features_handlers(self, w); });
+}
 
 }  // namespace verity

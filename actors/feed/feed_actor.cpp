@@ -5,6 +5,7 @@
 
 #include "actors/runtime/convert.hpp"
 #include "actors/runtime/config.hpp"
+#include "actors/runtime/direct_dispatch.hpp"
 #include "actors/runtime/interfaces.hpp"
 #include "actors/runtime/snapshot.hpp"
 #include "actors/runtime/session.hpp"
@@ -17,11 +18,12 @@ struct feed_state {
 };
 
 namespace {
-feed_actor::behavior_type feed_behavior(feed_actor::stateful_pointer<feed_state> self, const Wiring* w) {
+template <class Self>
+auto feed_handlers(Self self, const Wiring* w) {
   w->snapshots->add(
       ActorId::FEED, [self](StateWriter& out) { out.put(self->state.last_open_time_ns); },
       [self](StateReader& in) { in.get(self->state.last_open_time_ns); });
-  return {
+  return std::make_tuple(
       [=](const Msg<schema::Bar>& in) {
         Session& s = *w->session;
         const BarData bar = to_bar_data(in.get());
@@ -55,12 +57,19 @@ feed_actor::behavior_type feed_behavior(feed_actor::stateful_pointer<feed_state>
         self->send(w->features, s.forward(ActorId::FEED, ActorId::FEATURES, in));
         self->send(w->execution, s.forward(ActorId::FEED, ActorId::EXECUTION, in));
         self->send(w->portfolio, s.forward(ActorId::FEED, ActorId::PORTFOLIO, in));
-      },
-  };
+      });
+}
+
+feed_actor::behavior_type feed_behavior(feed_actor::stateful_pointer<feed_state> self, const Wiring* w) {
+  return behavior_of<feed_actor>(feed_handlers(self, w));
 }
 
 }  // namespace
 
 feed_actor spawn_feed(caf::actor_system& system, const Wiring* w) { return system.spawn(feed_behavior, w); }
+
+void add_direct_feed(DirectDispatcher& d, const Wiring* w) {
+  d.add<feed_state>(ActorId::FEED, [w](auto self) { return feed_handlers(self, w); });
+}
 
 }  // namespace verity

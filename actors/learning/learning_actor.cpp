@@ -16,6 +16,7 @@
 #include "actors/runtime/assert.hpp"
 #include "actors/runtime/config.hpp"
 #include "actors/runtime/convert.hpp"
+#include "actors/runtime/direct_dispatch.hpp"
 #include "actors/runtime/interfaces.hpp"
 #include "actors/runtime/prng.hpp"
 #include "actors/runtime/session.hpp"
@@ -66,7 +67,8 @@ struct learning_state {
 };
 
 namespace {
-void notify(learning_actor::stateful_pointer<learning_state> self, const Wiring* w, std::int64_t t,
+template <class Self>
+void notify(Self self, const Wiring* w, std::int64_t t,
             schema::Severity severity, const std::string& event, const std::string& symbol, const std::string& text) {
   self->send(w->notify, w->session->emit<schema::Notification>(ActorId::LEARNING, ActorId::NOTIFY, [&](auto n) {
     n.setTimeNs(t);
@@ -78,7 +80,8 @@ void notify(learning_actor::stateful_pointer<learning_state> self, const Wiring*
   }));
 }
 
-void on_outcome(learning_actor::stateful_pointer<learning_state> self, const Wiring* w, const std::string& name,
+template <class Self>
+void on_outcome(Self self, const Wiring* w, const std::string& name,
                 Learner& l, const LabeledOutcome& o) {
   l.monitor.on_outcome(o.prediction.p_up, o.label);
   const RetrainStatus status = l.monitor.status();
@@ -109,7 +112,8 @@ void on_outcome(learning_actor::stateful_pointer<learning_state> self, const Wir
   }));
 }
 
-learning_actor::behavior_type learning_behavior(learning_actor::stateful_pointer<learning_state> self, const Wiring* w) {
+template <class Self>
+auto learning_handlers(Self self, const Wiring* w) {
   auto& st = self->state;
   if (w->models) {
     const auto& lc = w->config->learning;
@@ -188,7 +192,7 @@ learning_actor::behavior_type learning_behavior(learning_actor::stateful_pointer
         for (auto& [sym, d] : self->state.drift) d.load(in);
         in.get(self->state.drifted);
       });
-  return {
+  return std::make_tuple(
       [=](const Msg<schema::Prediction>& in) {
         auto p = in.get();
         auto it = self->state.learners.find(text_of(p.getModel()));
@@ -228,11 +232,18 @@ learning_actor::behavior_type learning_behavior(learning_actor::stateful_pointer
                  "KS test at alpha " + std::to_string(w->config->learning.drift_alpha) + ": " + cols);
         }
         was = report->drifted;
-      },
-  };
+      });
 }
+learning_actor::behavior_type learning_behavior(learning_actor::stateful_pointer<learning_state> self, const Wiring* w) {
+  return behavior_of<learning_actor>(learning_handlers(self, w));
+}
+
 }  // namespace
 
 learning_actor spawn_learning(caf::actor_system& system, const Wiring* w) { return system.spawn(learning_behavior, w); }
+
+void add_direct_learning(DirectDispatcher& d, const Wiring* w) {
+  d.add<learning_state>(ActorId::LEARNING, [w](auto self) { return learning_handlers(self, w); });
+}
 
 }  // namespace verity

@@ -18,6 +18,7 @@
 #include "actors/runtime/assert.hpp"
 #include "actors/runtime/config.hpp"
 #include "actors/runtime/convert.hpp"
+#include "actors/runtime/direct_dispatch.hpp"
 #include "actors/runtime/interfaces.hpp"
 #include "actors/runtime/snapshot.hpp"
 #include "actors/runtime/session.hpp"
@@ -66,7 +67,8 @@ schema::Direction direction_of(int d) {
 /// One bar of the model strategy: into the members' windows, and on a scan
 /// bar member and ensemble predictions to learning, and a signal to risk
 /// when the scan makes one.
-void run_models(model_actor::stateful_pointer<model_state> self, const Wiring* w, const Msg<schema::FeatureVector>& in,
+template <class Self>
+void run_models(Self self, const Wiring* w, const Msg<schema::FeatureVector>& in,
                 bool scan_due) {
   auto f = in.get();
   auto& st = self->state;
@@ -135,7 +137,8 @@ void run_models(model_actor::stateful_pointer<model_state> self, const Wiring* w
 /// Online learning's new head for one member; the weights hash it carries
 /// must be what applying it gives (the learning actor computed it from the
 /// same weights), or the two actors disagree about the model.
-void apply_update(model_actor::stateful_pointer<model_state> self, const Msg<schema::ModelUpdate>& in) {
+template <class Self>
+void apply_update(Self self, const Msg<schema::ModelUpdate>& in) {
   auto u = in.get();
   VERITY_ASSERT(self->state.ensemble.has_value(), "model updates come only to model strategies");
   ModelRunner* r = self->state.ensemble->runner(text_of(u.getModel()));
@@ -153,7 +156,8 @@ void apply_update(model_actor::stateful_pointer<model_state> self, const Msg<sch
                 "the updated weights hash to what the learning actor computed");
 }
 
-model_actor::behavior_type model_behavior(model_actor::stateful_pointer<model_state> self, const Wiring* w) {
+template <class Self>
+auto model_handlers(Self self, const Wiring* w) {
   if (w->config->model.strategy != "baseline") {
     VERITY_ASSERT(w->models != nullptr, "a model strategy's session loads its models before the graph starts");
     auto made = EnsembleStrategy::make(*w->config, *w->models);
@@ -175,7 +179,7 @@ model_actor::behavior_type model_behavior(model_actor::stateful_pointer<model_st
         self->state.scans->load(in);
         if (self->state.ensemble) self->state.ensemble->load(in);
       });
-  return {
+  return std::make_tuple(
       [=](const Msg<schema::ModelUpdate>& in) { apply_update(self, in); },
       [=](const Msg<schema::FeatureVector>& in) {
         auto f = in.get();
@@ -218,12 +222,19 @@ model_actor::behavior_type model_behavior(model_actor::stateful_pointer<model_st
           s.setTakeProfit(spec->take_profit);
           s.setStopLoss(spec->stop_loss);
         }));
-      },
-  };
+      });
+}
+
+model_actor::behavior_type model_behavior(model_actor::stateful_pointer<model_state> self, const Wiring* w) {
+  return behavior_of<model_actor>(model_handlers(self, w));
 }
 
 }  // namespace
 
 model_actor spawn_model(caf::actor_system& system, const Wiring* w) { return system.spawn(model_behavior, w); }
+
+void add_direct_model(DirectDispatcher& d, const Wiring* w) {
+  d.add<model_state>(ActorId::MODEL, [w](auto self) { return model_handlers(self, w); });
+}
 
 }  // namespace verity

@@ -10,6 +10,7 @@
 // feed, drawdown_over_10pct from risk, feature_drift and retrain_trigger
 // from learning). Each carries the session's mode.
 #include "actors/runtime/convert.hpp"
+#include "actors/runtime/direct_dispatch.hpp"
 #include "actors/runtime/interfaces.hpp"
 #include "actors/runtime/session.hpp"
 
@@ -33,8 +34,9 @@ void alert(const Wiring* w, std::int64_t time_ns, schema::Severity severity, con
   });
 }
 
-notify_actor::behavior_type notify_behavior(notify_actor::stateful_pointer<notify_state> self, const Wiring* w) {
-  return {
+template <class Self>
+auto notify_handlers(Self self, const Wiring* w) {
+  return std::make_tuple(
       [=](const Msg<schema::RiskDecision>& in) {
         const Logger& log = w->session->log();
         auto d = in.get();
@@ -116,12 +118,19 @@ notify_actor::behavior_type notify_behavior(notify_actor::stateful_pointer<notif
         }
         w->session->log().event(LogLevel::info, in.time_ns(), in.frame->seq(), "notify", text_of(n.getEvent()),
                                 {{"text", text_of(n.getText())}});
-      },
-  };
+      });
+}
+
+notify_actor::behavior_type notify_behavior(notify_actor::stateful_pointer<notify_state> self, const Wiring* w) {
+  return behavior_of<notify_actor>(notify_handlers(self, w));
 }
 
 }  // namespace
 
 notify_actor spawn_notify(caf::actor_system& system, const Wiring* w) { return system.spawn(notify_behavior, w); }
+
+void add_direct_notify(DirectDispatcher& d, const Wiring* w) {
+  d.add<notify_state>(ActorId::NOTIFY, [w](auto self) { return notify_handlers(self, w); });
+}
 
 }  // namespace verity

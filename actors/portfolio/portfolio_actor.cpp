@@ -6,6 +6,7 @@
 #include "actors/portfolio/portfolio.hpp"
 #include "actors/runtime/config.hpp"
 #include "actors/runtime/convert.hpp"
+#include "actors/runtime/direct_dispatch.hpp"
 #include "actors/runtime/interfaces.hpp"
 #include "actors/runtime/snapshot.hpp"
 #include "actors/runtime/session.hpp"
@@ -18,7 +19,8 @@ struct portfolio_state {
 };
 
 namespace {
-void snapshot(portfolio_actor::stateful_pointer<portfolio_state> self, const Wiring* w) {
+template <class Self>
+void snapshot(Self self, const Wiring* w) {
   const Portfolio& pf = *self->state.book;
   Session& s = *w->session;
   self->send(w->risk, s.emit<schema::AccountSnapshot>(ActorId::PORTFOLIO, ActorId::RISK, [&](auto a) {
@@ -48,13 +50,13 @@ void snapshot(portfolio_actor::stateful_pointer<portfolio_state> self, const Wir
 }  // namespace
 
 namespace {
-portfolio_actor::behavior_type portfolio_behavior(portfolio_actor::stateful_pointer<portfolio_state> self,
-                                                  const Wiring* w) {
+template <class Self>
+auto portfolio_handlers(Self self, const Wiring* w) {
   self->state.book.emplace(w->config->portfolio.initial_balance_usd);
   w->snapshots->add(
       ActorId::PORTFOLIO, [self](StateWriter& out) { out.put(*self->state.book); },
       [self](StateReader& in) { in.get(*self->state.book); });
-  return {
+  return std::make_tuple(
       [=](const Msg<schema::Bar>& in) {
         auto b = in.get();
         if (self->state.book->mark(text_of(b.getSymbol()), b.getClose())) snapshot(self, w);
@@ -65,12 +67,19 @@ portfolio_actor::behavior_type portfolio_behavior(portfolio_actor::stateful_poin
         self->state.book->apply_fill(text_of(r.getSymbol()), r.getSide(), r.getLastQty(), r.getLastPrice(),
                                      r.getFeeUsd());
         snapshot(self, w);
-      },
-  };
+      });
+}
+
+portfolio_actor::behavior_type portfolio_behavior(portfolio_actor::stateful_pointer<portfolio_state> self, const Wiring* w) {
+  return behavior_of<portfolio_actor>(portfolio_handlers(self, w));
 }
 
 }  // namespace
 
 portfolio_actor spawn_portfolio(caf::actor_system& system, const Wiring* w) { return system.spawn(portfolio_behavior, w); }
+
+void add_direct_portfolio(DirectDispatcher& d, const Wiring* w) {
+  d.add<portfolio_state>(ActorId::PORTFOLIO, [w](auto self) { return portfolio_handlers(self, w); });
+}
 
 }  // namespace verity

@@ -9,6 +9,7 @@
 #include "actors/risk/risk_engine.hpp"
 #include "actors/runtime/config.hpp"
 #include "actors/runtime/convert.hpp"
+#include "actors/runtime/direct_dispatch.hpp"
 #include "actors/runtime/interfaces.hpp"
 #include "actors/runtime/snapshot.hpp"
 #include "actors/runtime/session.hpp"
@@ -25,9 +26,9 @@ struct risk_state {
 };
 
 namespace {
-using risk_self = risk_actor::stateful_pointer<risk_state>;
 
-void send_orders(risk_self self, const Wiring* w, const std::vector<OrderSpec>& orders, std::uint64_t signal_id,
+template <class Self>
+void send_orders(Self self, const Wiring* w, const std::vector<OrderSpec>& orders, std::uint64_t signal_id,
                  std::int64_t time_ns) {
   Session& s = *w->session;
   for (const OrderSpec& o : orders) {
@@ -53,7 +54,8 @@ void send_orders(risk_self self, const Wiring* w, const std::vector<OrderSpec>& 
 
 /// Tells notify of a challenge state change; a breach flattens every
 /// position; a breach or a final pass ends the attempt.
-void on_challenge_event(risk_self self, const Wiring* w, const ChallengeEvent& e) {
+template <class Self>
+void on_challenge_event(Self self, const Wiring* w, const ChallengeEvent& e) {
   Session& s = *w->session;
   self->send(w->notify, s.emit<schema::ChallengeStatus>(ActorId::RISK, ActorId::NOTIFY, [&](auto c) {
     c.setTimeNs(e.time_ns);
@@ -76,7 +78,8 @@ void on_challenge_event(risk_self self, const Wiring* w, const ChallengeEvent& e
   if (e.state == schema::ChallengeState::BREACHED || e.state == schema::ChallengeState::PASSED) s.request_stop();
 }
 
-risk_actor::behavior_type risk_behavior(risk_self self, const Wiring* w) {
+template <class Self>
+auto risk_handlers(Self self, const Wiring* w) {
   const Config& cfg = *w->config;
   self->state.costs.emplace(cfg.execution, w->metrics);
   const CostModel* costs = &*self->state.costs;
@@ -92,7 +95,7 @@ risk_actor::behavior_type risk_behavior(risk_self self, const Wiring* w) {
         in.get_all(*self->state.engine, self->state.next_order_id, self->state.peak_equity_usd,
                    self->state.drawdown_alerted);
       });
-  return {
+  return std::make_tuple(
       [=](const Msg<schema::Signal>& in) {
         Session& s = *w->session;
         auto sig = in.get();
@@ -170,12 +173,19 @@ risk_actor::behavior_type risk_behavior(risk_self self, const Wiring* w) {
           w->session->log().event(LogLevel::warn, in.time_ns(), in.frame->seq(), "risk", "threshold",
                                   {{"value", c.getCommand().getThreshold()}, {"source", enum_name(c.getSource())}});
         }
-      },
-  };
+      });
+}
+
+risk_actor::behavior_type risk_behavior(risk_actor::stateful_pointer<risk_state> self, const Wiring* w) {
+  return behavior_of<risk_actor>(risk_handlers(self, w));
 }
 
 }  // namespace
 
 risk_actor spawn_risk(caf::actor_system& system, const Wiring* w) { return system.spawn(risk_behavior, w); }
+
+void add_direct_risk(DirectDispatcher& d, const Wiring* w) {
+  d.add<risk_state>(ActorId::RISK, [w](auto self) { return risk_handlers(self, w); });
+}
 
 }  // namespace verity

@@ -20,16 +20,32 @@ struct Graph::System {
       dynamic_cast<caf::scheduler::test_coordinator&>(system.scheduler());
 };
 
-Graph::Graph(Session& session, const Config& config, const ExecutionMetrics* metrics, const SessionModels* models)
-    : snapshots_(std::make_unique<SnapshotRegistry>()), system_(std::make_unique<System>()) {
+Graph::Graph(Session& session, const Config& config, const ExecutionMetrics* metrics, const SessionModels* models,
+             Dispatch dispatch)
+    : snapshots_(std::make_unique<SnapshotRegistry>()) {
   wiring_.snapshots = snapshots_.get();
   wiring_.session = &session;
   wiring_.config = &config;
   wiring_.metrics = metrics;
   wiring_.models = models;
-  auto& sys = system_->system;
   const Wiring* w = &wiring_;
-  // Spawned downstream first; handles are read only when messages flow.
+  // Made downstream first, in the same order either way: each registers its
+  // state for snapshots as it is made. Handles are read only when messages flow.
+  if (dispatch == Dispatch::direct) {
+    direct_ = std::make_unique<DirectDispatcher>();
+    auto& d = *direct_;
+    add_direct_notify(d, w);
+    add_direct_portfolio(d, w);
+    add_direct_learning(d, w);
+    add_direct_execution(d, w);
+    add_direct_risk(d, w);
+    add_direct_model(d, w);
+    add_direct_features(d, w);
+    add_direct_feed(d, w);
+    return;
+  }
+  system_ = std::make_unique<System>();
+  auto& sys = system_->system;
   wiring_.notify = spawn_notify(sys, w);
   wiring_.portfolio = spawn_portfolio(sys, w);
   wiring_.learning = spawn_learning(sys, w);
@@ -42,6 +58,7 @@ Graph::Graph(Session& session, const Config& config, const ExecutionMetrics* met
 }
 
 Graph::~Graph() {
+  if (!system_) return;
   auto stop = [](const auto& handle) { caf::anon_send_exit(handle, caf::exit_reason::user_shutdown); };
   stop(wiring_.feed);
   stop(wiring_.features);
@@ -56,7 +73,7 @@ Graph::~Graph() {
   system_.reset();
 }
 
-std::size_t Graph::run_until_idle() { return system_->scheduler.run(); }
+std::size_t Graph::run_until_idle() { return direct_ ? direct_->run() : system_->scheduler.run(); }
 
 Status Sequencer::replay_step(const FramePtr& input) {
   session_.begin_step(input->time_ns());

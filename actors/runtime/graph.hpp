@@ -9,6 +9,8 @@
 
 #include <memory>
 
+#include "actors/runtime/direct_dispatch.hpp"
+#include "actors/runtime/dispatch.hpp"
 #include "actors/runtime/interfaces.hpp"
 #include "actors/runtime/session.hpp"
 #include "actors/runtime/snapshot.hpp"
@@ -26,24 +28,34 @@ class Graph {
   /// `metrics`: the execution metrics the session loaded (null: fixed costs).
   /// `models`: the registry models the strategy runs (null: the baseline).
   Graph(Session& session, const Config& config, const ExecutionMetrics* metrics = nullptr,
-        const SessionModels* models = nullptr);
+        const SessionModels* models = nullptr, Dispatch dispatch = Dispatch::caf);
   ~Graph();
   Graph(const Graph&) = delete;
   Graph& operator=(const Graph&) = delete;
 
-  void deliver(const Msg<schema::Bar>& m) { caf::anon_send(wiring_.feed, m); }
-  void deliver(const Msg<schema::ControlCommand>& m) { caf::anon_send(wiring_.risk, m); }
-  void deliver(const Msg<schema::ExecutionReport>& m) { caf::anon_send(wiring_.execution, m); }
+  void deliver(const Msg<schema::Bar>& m) { send(wiring_.feed, m); }
+  void deliver(const Msg<schema::ControlCommand>& m) { send(wiring_.risk, m); }
+  void deliver(const Msg<schema::ExecutionReport>& m) { send(wiring_.execution, m); }
   /// Runs actors until none has work; returns how many jobs ran.
   std::size_t run_until_idle();
   /// Every actor's state, to save between steps or load before the first.
   SnapshotRegistry& snapshots() { return *snapshots_; }
 
  private:
+  template <class Handle, class T>
+  void send(const Handle& to, const Msg<T>& m) {
+    if (direct_) {
+      direct_->post(m.frame);
+    } else {
+      caf::anon_send(to, m);
+    }
+  }
+
   struct System;
   Wiring wiring_;
   std::unique_ptr<SnapshotRegistry> snapshots_;
-  std::unique_ptr<System> system_;
+  std::unique_ptr<System> system_;            // Dispatch::caf
+  std::unique_ptr<DirectDispatcher> direct_;  // Dispatch::direct
 };
 
 /// Input destinations: where each kind of outside input enters the graph.

@@ -11,6 +11,8 @@
 
 #include <caf/all.hpp>
 
+#include <tuple>
+
 #include "actors/runtime/envelope.hpp"
 #include "schema/account.capnp.h"
 #include "schema/control.capnp.h"
@@ -72,7 +74,25 @@ struct Wiring {
   notify_actor notify;
 };
 
-// Each actor's file spawns it; its state stays private to that file.
+/// A CAF behavior from a tuple of handlers: each actor writes its handlers
+/// once, generic over `self`, for CAF and for the direct dispatcher.
+template <class Actor, class Handlers>
+typename Actor::behavior_type behavior_of(Handlers handlers) {
+  return std::apply([](auto&&... h) { return typename Actor::behavior_type{std::move(h)...}; }, std::move(handlers));
+}
+
+class DirectDispatcher;
+
+// Each actor's file spawns it on CAF, or adds it to a direct dispatcher
+// (actors/runtime/direct_dispatch.hpp); its state stays private to that file.
+void add_direct_feed(DirectDispatcher& d, const Wiring* w);
+void add_direct_features(DirectDispatcher& d, const Wiring* w);
+void add_direct_model(DirectDispatcher& d, const Wiring* w);
+void add_direct_risk(DirectDispatcher& d, const Wiring* w);
+void add_direct_execution(DirectDispatcher& d, const Wiring* w);
+void add_direct_portfolio(DirectDispatcher& d, const Wiring* w);
+void add_direct_learning(DirectDispatcher& d, const Wiring* w);
+void add_direct_notify(DirectDispatcher& d, const Wiring* w);
 feed_actor spawn_feed(caf::actor_system& system, const Wiring* w);
 features_actor spawn_features(caf::actor_system& system, const Wiring* w);
 model_actor spawn_model(caf::actor_system& system, const Wiring* w);

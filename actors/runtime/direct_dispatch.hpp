@@ -1,0 +1,111 @@
+// The direct dispatcher: the graph's actors, the same handlers, run without
+// CAF's mailboxes, in exactly the order CAF's `testing` scheduler runs them.
+//
+// CAF costs about 190 ns a hop (docs/BENCHMARKS.md, "Deterministic message
+// hops"), more than a whole bar's budget in a big challenge batch. DESIGN.md
+// allows a custom deterministic coordinator; this one reproduces
+// caf::scheduler::test_coordinator's order step for step, so a session makes
+// the same messages, in the same order, with the same bytes and final hash
+// either way (tests/unit/direct_dispatch_test.cpp runs both):
+//
+// - a message to an actor with nothing queued puts the actor at the back of
+//   the job queue; to an actor already queued, it only joins its mailbox;
+// - the front job handles one message; when its mailbox still holds more it
+//   goes back to the front (resume_later), otherwise it leaves the queue.
+//
+// Each actor file writes its handlers once, generic over `self` (a CAF
+// stateful actor pointer, or a DirectActor here): `self->state` and
+// `self->send(handle, msg)` are all they use. Here a message goes where its
+// envelope's destination says, which is where the handle points in CAF.
+#pragma once
+
+#include <array>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <string>
+#include <tuple>
+#include <type_traits>
+#include <vector>
+
+#include "actors/runtime/envelope.hpp"
+
+namespace verity {
+
+class DirectDispatcher;
+
+/// What a handler sees as `self` on the direct dispatcher.
+template <class State>
+struct DirectActor {
+  State state;
+  DirectDispatcher* dispatcher = nullptr;
+
+  /// The handle is CAF's; here the envelope says where the message goes.
+  template <class Handle, class T>
+  void send(const Handle&, const Msg<T>& m);
+};
+
+class DirectDispatcher {
+ public:
+  static constexpr std::size_t kActors = static_cast<std::size_t>(ActorId::NOTIFY) + 1;
+
+  /// Makes actor `id`'s state and its handlers: `make(self)` returns the
+  /// tuple of handlers, each taking one `const Msg<T>&`.
+  template <class State, class Make>
+  void add(ActorId id, Make&& make) {
+    auto actor = std::make_shared<DirectActor<State>>();
+    actor->dispatcher = this;
+    handlers_[index(id)] = handler_of(make(actor.get()));
+    owned_.push_back(std::move(actor));
+  }
+
+  /// Queues a message for its destination (from outside, or from a handler).
+  void post(const FramePtr& frame);
+  /// Runs handlers until no actor has a message left; returns how many ran.
+  std::size_t run();
+
+ private:
+  template <class... H>
+  struct Overload : H... {
+    using H::operator()...;
+  };
+
+  template <class Tuple>
+  static std::function<void(const FramePtr&)> handler_of(Tuple handlers) {
+    auto h = std::apply([](auto&&... x) { return Overload<std::decay_t<decltype(x)>...>{std::move(x)...}; },
+                        std::move(handlers));
+    return [h = std::move(h)](const FramePtr& f) mutable {
+      switch (f->kind()) {
+#define VERITY_DIRECT_CASE(Type, WHICH)                                          \
+  case Kind::WHICH:                                                              \
+    if constexpr (std::is_invocable_v<decltype(h)&, const Msg<schema::Type>&>) { \
+      h(Msg<schema::Type>{f});                                                   \
+      return;                                                                    \
+    }                                                                            \
+    break;
+        VERITY_PAYLOAD_KINDS(VERITY_DIRECT_CASE)
+#undef VERITY_DIRECT_CASE
+      }
+      refuse(f);
+    };
+  }
+
+  static std::size_t index(ActorId id) { return static_cast<std::size_t>(id); }
+  /// A message its actor takes no handler for: CAF's typed interfaces make
+  /// that a compile error, so reaching it is a bug. It throws, naming both.
+  [[noreturn]] static void refuse(const FramePtr& f);
+
+  std::array<std::function<void(const FramePtr&)>, kActors> handlers_{};
+  std::array<std::deque<FramePtr>, kActors> mailboxes_{};
+  std::array<bool, kActors> queued_{};
+  std::deque<ActorId> jobs_;
+  std::vector<std::shared_ptr<void>> owned_;
+};
+
+template <class State>
+template <class Handle, class T>
+void DirectActor<State>::send(const Handle&, const Msg<T>& m) {
+  dispatcher->post(m.frame);
+}
+
+}  // namespace verity
