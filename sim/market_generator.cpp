@@ -141,11 +141,9 @@ double CalibratedGenerator::jump_excess(double u) const { return jump_excess_qua
 double CalibratedGenerator::walk(BarData& b, double sigma) {
   const int n = p_.substeps;
   std::array<double, 64> shocks;
+  diffusion_prng_.normals(shocks.data(), static_cast<std::size_t>(n));
   double diffusion = 0;
-  for (int i = 0; i < n; ++i) {
-    shocks[i] = diffusion_prng_.normal();
-    diffusion += shocks[i];
-  }
+  for (int i = 0; i < n; ++i) diffusion += shocks[i];
   diffusion *= inv_sqrt_substeps_;
   double z = diffusion;
   int jump_at = -1;
@@ -158,11 +156,16 @@ double CalibratedGenerator::walk(BarData& b, double sigma) {
   }
   const double drift_step = p_.drift_per_bar / n;
   const double step_sigma = sigma * inv_sqrt_substeps_;
+  std::array<double, 64> log_moves, growth;
   double log_move = 0;
   for (int i = 0; i < n; ++i) {
     log_move += drift_step + step_sigma * shocks[i];
     if (i == jump_at) log_move += sigma * (z - diffusion);
-    const double price = b.open * det_exp(log_move);
+    log_moves[i] = log_move;
+  }
+  det_exp_n(log_moves.data(), growth.data(), static_cast<std::size_t>(n));
+  for (int i = 0; i < n; ++i) {
+    const double price = b.open * growth[i];
     b.high = std::max(b.high, price);
     b.low = std::min(b.low, price);
     b.close = price;

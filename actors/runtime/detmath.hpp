@@ -8,9 +8,20 @@
 // are within 1 ulp of the true value, like fdlibm.
 #pragma once
 
+#include <cstddef>
+
 namespace verity {
 
 double det_exp(double x);
 double det_log(double x);
+
+/// out[i] = det_exp(x[i]) and det_log(x[i]), bit for bit, for n values: the
+/// generator's hot loops. On CPUs with AVX2, four lanes at a time run the
+/// same IEEE operations in the same order (no fused multiply-add), falling
+/// back to the scalar function for any group holding a value off the common
+/// path; elsewhere, the scalar function. tests/unit/detmath_test.cpp
+/// compares them over edge cases and millions of random inputs.
+void det_exp_n(const double* x, double* out, std::size_t n);
+void det_log_n(const double* x, double* out, std::size_t n);
 
 }  // namespace verity

@@ -4,17 +4,18 @@
 
 namespace verity {
 
-void DirectDispatcher::post(const FramePtr& frame) {
+void DirectDispatcher::post(FramePtr frame) {
   const std::size_t to = index(frame->destination());
   if (to >= kActors || !handlers_[to]) {
     throw std::logic_error("seq " + std::to_string(frame->seq()) + ": a " + std::string(kind_name(frame->kind())) +
                            " sent to " + std::string(actor_name(frame->destination())) +
                            ", which is not an actor of this graph");
   }
-  mailboxes_[to].push_back(frame);
+  const ActorId id = frame->destination();
+  mailboxes_[to].push_back(std::move(frame));
   if (!queued_[to]) {
     queued_[to] = true;
-    jobs_.push_back(frame->destination());
+    jobs_.push_back(id);
   }
 }
 
@@ -24,9 +25,9 @@ std::size_t DirectDispatcher::run() {
     const ActorId id = jobs_.front();
     jobs_.pop_front();
     const std::size_t i = index(id);
-    const FramePtr frame = std::move(mailboxes_[i].front());
+    FramePtr frame = std::move(mailboxes_[i].front());
     mailboxes_[i].pop_front();
-    handlers_[i](frame);
+    handlers_[i](std::move(frame));
     ++ran;
     if (mailboxes_[i].empty()) {
       queued_[i] = false;

@@ -41,6 +41,9 @@ struct DirectActor {
   DirectDispatcher* dispatcher = nullptr;
 
   /// The handle is CAF's; here the envelope says where the message goes.
+  /// A message made for the send (the usual case) moves into the mailbox.
+  template <class Handle, class T>
+  void send(const Handle&, Msg<T>&& m);
   template <class Handle, class T>
   void send(const Handle&, const Msg<T>& m);
 };
@@ -60,7 +63,7 @@ class DirectDispatcher {
   }
 
   /// Queues a message for its destination (from outside, or from a handler).
-  void post(const FramePtr& frame);
+  void post(FramePtr frame);
   /// Runs handlers until no actor has a message left; returns how many ran.
   std::size_t run();
 
@@ -70,16 +73,20 @@ class DirectDispatcher {
     using H::operator()...;
   };
 
+  // Handlers take the frame by rvalue: it moves from the mailbox into the
+  // Msg, with no reference-count traffic on the way.
+  using Handler = std::function<void(FramePtr&&)>;
+
   template <class Tuple>
-  static std::function<void(const FramePtr&)> handler_of(Tuple handlers) {
+  static Handler handler_of(Tuple handlers) {
     auto h = std::apply([](auto&&... x) { return Overload<std::decay_t<decltype(x)>...>{std::move(x)...}; },
                         std::move(handlers));
-    return [h = std::move(h)](const FramePtr& f) mutable {
+    return [h = std::move(h)](FramePtr&& f) mutable {
       switch (f->kind()) {
 #define VERITY_DIRECT_CASE(Type, WHICH)                                          \
   case Kind::WHICH:                                                              \
     if constexpr (std::is_invocable_v<decltype(h)&, const Msg<schema::Type>&>) { \
-      h(Msg<schema::Type>{f});                                                   \
+      h(Msg<schema::Type>{std::move(f)});                                        \
       return;                                                                    \
     }                                                                            \
     break;
@@ -95,12 +102,18 @@ class DirectDispatcher {
   /// that a compile error, so reaching it is a bug. It throws, naming both.
   [[noreturn]] static void refuse(const FramePtr& f);
 
-  std::array<std::function<void(const FramePtr&)>, kActors> handlers_{};
+  std::array<Handler, kActors> handlers_{};
   std::array<std::deque<FramePtr>, kActors> mailboxes_{};
   std::array<bool, kActors> queued_{};
   std::deque<ActorId> jobs_;
   std::vector<std::shared_ptr<void>> owned_;
 };
+
+template <class State>
+template <class Handle, class T>
+void DirectActor<State>::send(const Handle&, Msg<T>&& m) {
+  dispatcher->post(std::move(m.frame));
+}
 
 template <class State>
 template <class Handle, class T>

@@ -131,8 +131,13 @@ capnp::ReaderOptions unlimited_traversal() {
 
 Frame::Frame(kj::Array<capnp::word> words)
     : words_(kj::mv(words)),
-      reader_(words_.asPtr(), unlimited_traversal()),
-      envelope_(reader_.getRoot<schema::Envelope>()) {}
+      checked_(std::make_unique<capnp::FlatArrayMessageReader>(words_.asPtr(), unlimited_traversal())),
+      envelope_(checked_->getRoot<schema::Envelope>()) {}
+
+Frame::Frame(kj::Array<capnp::word> words, Built)
+    : words_(kj::mv(words)),
+      // Word 0 is the segment table; the segment, root pointer first, follows.
+      envelope_(capnp::readMessageUnchecked<schema::Envelope>(words_.begin() + 1)) {}
 
 std::expected<FramePtr, std::string> Frame::decode(std::span<const std::uint8_t> bytes) {
   if (auto ok = verify_sealed(bytes); !ok) return std::unexpected(ok.error());

@@ -98,8 +98,15 @@ inline std::span<const std::uint8_t> as_bytes(kj::ArrayPtr<const capnp::word> wo
 /// modified after construction.
 class Frame {
  public:
-  /// Takes ownership of sealed words. The caller has verified them.
+  /// Takes ownership of sealed words read from outside (decode verified
+  /// them): they are read through a bounds-checked Cap'n Proto reader.
   explicit Frame(kj::Array<capnp::word> words);
+  /// Takes ownership of words seal() just made from a builder: one segment,
+  /// no far pointers, every pointer in bounds by construction. They are read
+  /// without bounds checks (capnp::readMessageUnchecked), which is most of
+  /// what a message costs to receive.
+  struct Built {};
+  Frame(kj::Array<capnp::word> words, Built);
   Frame(const Frame&) = delete;
   Frame& operator=(const Frame&) = delete;
 
@@ -118,7 +125,7 @@ class Frame {
 
  private:
   kj::Array<capnp::word> words_;
-  capnp::FlatArrayMessageReader reader_;
+  std::unique_ptr<capnp::FlatArrayMessageReader> checked_;  // null for built frames
   schema::Envelope::Reader envelope_;
 };
 

@@ -45,7 +45,7 @@ class Graph {
   template <class Handle, class T>
   void send(const Handle& to, const Msg<T>& m) {
     if (direct_) {
-      direct_->post(m.frame);
+      direct_->post(m.frame);  // the sequencer keeps its input; one count more
     } else {
       caf::anon_send(to, m);
     }

@@ -1,5 +1,7 @@
 #include "actors/runtime/prng.hpp"
 
+#include <stdexcept>
+
 #include <cmath>
 
 #include "actors/runtime/detmath.hpp"
@@ -79,6 +81,37 @@ double Prng::normal() {
   spare_normal_ = v * factor;
   has_spare_ = true;
   return u * factor;
+}
+
+void Prng::normals(double* out, std::size_t n) {
+  std::size_t o = 0;
+  if (n > 0 && has_spare_) {
+    has_spare_ = false;
+    out[o++] = spare_normal_;
+  }
+  // The pairs normal() would draw, in its order; then their logarithms at once.
+  const std::size_t pairs = (n - o + 1) / 2;
+  double u[32], v[32], logs[32];
+  double s[32] = {};  // zeroed only to quiet -Wmaybe-uninitialized: every s[p] used is drawn below
+  if (pairs > 32) throw std::invalid_argument("Prng::normals: at most 64 at a time");
+  for (std::size_t p = 0; p < pairs; ++p) {
+    do {
+      u[p] = 2.0 * uniform01() - 1.0;
+      v[p] = 2.0 * uniform01() - 1.0;
+      s[p] = u[p] * u[p] + v[p] * v[p];
+    } while (s[p] >= 1.0 || s[p] == 0.0);
+  }
+  det_log_n(s, logs, pairs);
+  for (std::size_t p = 0; p < pairs; ++p) {
+    const double factor = std::sqrt(-2.0 * logs[p] / s[p]);
+    out[o++] = u[p] * factor;
+    if (o < n) {
+      out[o++] = v[p] * factor;
+    } else {
+      spare_normal_ = v[p] * factor;
+      has_spare_ = true;
+    }
+  }
 }
 
 Prng PrngStreams::stream(std::string_view name) const {

@@ -30,6 +30,10 @@ class Prng {
   std::int64_t range(std::int64_t lo, std::int64_t hi);
   /// Standard normal (Marsaglia's polar method).
   double normal();
+  /// n standard normals: the same values, in the same order, leaving the
+  /// same state, as n calls of normal(); the logarithms run as a batch
+  /// (det_log_n). At most 64 at a time.
+  void normals(double* out, std::size_t n);
   /// True with probability p.
   bool bernoulli(double p) { return uniform01() < p; }
 

@@ -23,7 +23,7 @@ schema::Envelope::Builder Session::start(capnp::MallocMessageBuilder& builder, A
 }
 
 FramePtr Session::finish(capnp::MallocMessageBuilder& builder, Kind kind) {
-  auto frame = std::make_shared<const Frame>(seal(builder));
+  auto frame = std::make_shared<const Frame>(seal(builder), Frame::Built{});
   journal_.record(*frame);
   counts_[static_cast<std::size_t>(kind)] += 1;
   if (kind == Kind::ACCOUNT_SNAPSHOT) last_account_ = frame;

@@ -9,8 +9,11 @@
 // and projects: 432M bars / (bars/s). Passes and breaches stop attempts
 // early, so the figures count the bars actually run (BatchSummary::bars).
 //
-//  - BM_ChallengeBatch/T: run_challenge on T threads (one session per
-//    thread, journal level hash in memory), as `verity challenge` runs.
+//  - BM_ChallengeBatch/threads:T/direct:D: run_challenge on T threads (one
+//    session per thread, journal level hash in memory), as `verity
+//    challenge` runs: on the direct dispatcher (D 1, the default), or on
+//    CAF's testing scheduler (D 0, `--dispatch caf`). The batch hash is
+//    checked to be the same in every case.
 //  - BM_PlainLoopCeiling/T: the same attempts' bars (attempt_config and
 //    make_session_inputs: the same generator, seeds and bar counts) through
 //    the same FeatureEngine and EmaCrossStrategy the features and model
@@ -86,7 +89,7 @@ std::optional<BatchPlan>& plan_cache() {
   return plan;
 }
 
-std::expected<ChallengeRun, std::string> run_batch(unsigned threads) {
+std::expected<ChallengeRun, std::string> run_batch(unsigned threads, Dispatch dispatch = Dispatch::direct) {
   const auto& config = scenario();
   if (!config) return std::unexpected(config.error());
   ChallengeOptions o;
@@ -94,6 +97,7 @@ std::expected<ChallengeRun, std::string> run_batch(unsigned threads) {
   o.attempts = kAttempts;
   o.threads = threads;
   o.command = "verity_bench challenge";
+  o.dispatch = dispatch;
   auto run = run_challenge(*config, o);
   if (run && !plan_cache()) {
     BatchPlan plan;
@@ -154,7 +158,7 @@ void BM_ChallengeBatch(benchmark::State& state) {
   for (auto _ : state) {
     const double cpu0 = cpu_seconds(CLOCK_PROCESS_CPUTIME_ID);
     const Stopwatch wall;
-    auto r = run_batch(threads);
+    auto r = run_batch(threads, state.range(1) != 0 ? Dispatch::direct : Dispatch::caf);
     t = {wall.elapsed_s(), cpu_seconds(CLOCK_PROCESS_CPUTIME_ID) - cpu0};
     if (!r) {
       state.SkipWithError(r.error().c_str());
@@ -168,7 +172,7 @@ void BM_ChallengeBatch(benchmark::State& state) {
     return;
   }
   if (s.final_hash != plan_cache()->final_hash) {
-    state.SkipWithError("the batch hash differs from the first batch's: the thread count changed the results");
+    state.SkipWithError("the batch hash differs from the first batch's: the thread count or dispatcher changed it");
     return;
   }
   set_rates(state, static_cast<double>(s.bars), s.threads, t);
@@ -176,7 +180,15 @@ void BM_ChallengeBatch(benchmark::State& state) {
   state.counters["passed"] = static_cast<double>(s.passed);
   state.SetLabel("batch_hash=" + s.final_hash.substr(0, 16));
 }
-BENCHMARK(BM_ChallengeBatch)->Arg(2)->Arg(1)->Iterations(1)->UseManualTime()->Unit(benchmark::kSecond);
+BENCHMARK(BM_ChallengeBatch)
+    ->ArgNames({"threads", "direct"})
+    ->Args({2, 1})
+    ->Args({1, 1})
+    ->Args({2, 0})
+    ->Args({1, 0})
+    ->Iterations(1)
+    ->UseManualTime()
+    ->Unit(benchmark::kSecond);
 
 // --- the same bars in a plain loop ------------------------------------------
 

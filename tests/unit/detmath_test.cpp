@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <cstring>
 #include <limits>
+#include <vector>
 
 #include "actors/runtime/prng.hpp"
 
@@ -57,6 +58,55 @@ TEST(DetMath, KnownBitsNeverChange) {
   EXPECT_EQ(det_exp(1.0), 0x1.5bf0a8b14576ap+1);
   EXPECT_EQ(det_log(10.0), 0x1.26bb1bbb55516p+1);
   EXPECT_EQ(det_exp(-0.5), 0x1.368b2fc6f960ap-1);
+}
+
+std::uint64_t bits_of(double x) {
+  std::uint64_t b;
+  std::memcpy(&b, &x, 8);
+  return b;
+}
+
+// The batch functions are the scalar ones, bit for bit: on the vector path
+// (this machine has AVX2), on groups that fall back, and in the tail.
+TEST(DetMath, BatchesGiveTheScalarBits) {
+  std::vector<double> x = {0.0, -0.0, 1e-300, 3.7e-9, -3.7e-9, 0x1p-28, -0x1p-28, 0x1.62e42p-2, -0x1.62e42p-2,
+                           0.3465, 0.35, -0.5, 1.0, 2.0, 10.0, 700.0, 709.9, -746.0, 1e-310,
+                           std::numeric_limits<double>::infinity(), -std::numeric_limits<double>::infinity(),
+                           std::numeric_limits<double>::quiet_NaN(), 1.0 + 0x1p-21, 1.0 - 0x1p-22, 0.5, 0.999999};
+  Prng prng(77, 3);
+  for (int i = 0; i < 400'000; ++i) x.push_back((prng.uniform01() - 0.5) * 0.02);  // sub-step moves
+  for (int i = 0; i < 400'000; ++i) x.push_back(prng.uniform01());                 // polar s in (0, 1)
+  for (int i = 0; i < 200'000; ++i) x.push_back((prng.uniform01() - 0.5) * 1400.0);
+  for (int i = 0; i < 200'000; ++i) x.push_back(std::ldexp(prng.uniform01(), static_cast<int>(prng.below(2000)) - 1000));
+  std::vector<double> e(x.size()), l(x.size());
+  det_exp_n(x.data(), e.data(), x.size());
+  det_log_n(x.data(), l.data(), x.size());
+  std::size_t exp_diff = 0, log_diff = 0;
+  for (std::size_t i = 0; i < x.size(); ++i) {
+    exp_diff += bits_of(e[i]) != bits_of(det_exp(x[i])) && !(std::isnan(e[i]) && std::isnan(det_exp(x[i])));
+    log_diff += bits_of(l[i]) != bits_of(det_log(x[i])) && !(std::isnan(l[i]) && std::isnan(det_log(x[i])));
+  }
+  EXPECT_EQ(exp_diff, 0u);
+  EXPECT_EQ(log_diff, 0u);
+  // Odd lengths: the tail runs one by one.
+  double three[3];
+  det_exp_n(x.data() + 40, three, 3);
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(bits_of(three[i]), bits_of(det_exp(x[40 + i])));
+}
+
+// normals(n) is n calls of normal(): the same values and the same state
+// after, whatever the spare and the parity of n.
+TEST(DetMath, NormalsInABatchAreTheOneByOneNormals) {
+  Prng one(5, 9), batch(5, 9);
+  Prng lengths(11, 2);
+  for (int round = 0; round < 2'000; ++round) {
+    const std::size_t n = static_cast<std::size_t>(lengths.below(65));
+    double out[64];
+    batch.normals(out, n);
+    for (std::size_t i = 0; i < n; ++i) ASSERT_EQ(bits_of(out[i]), bits_of(one.normal())) << "round " << round;
+  }
+  EXPECT_EQ(bits_of(one.normal()), bits_of(batch.normal()));
+  EXPECT_EQ(one.next_u64(), batch.next_u64());
 }
 
 }  // namespace
