@@ -163,8 +163,20 @@ std::expected<LiveResult, std::string> run_live(const Config& config, JournalSto
     // After a committed step: the venue requests it made leave now, once
     // the journal's log is on disk (DESIGN.md: synced before an order
     // leaves the process). Steps that send nothing are not synced.
+    bool venue_stopped = false;  // shutting down: orders made now are journaled, not sent
     auto ship = [&](std::int64_t bar_received_ns) -> Status {
       if (outbound.empty()) return {};
+      if (venue_stopped) {
+        for (const FramePtr& f : outbound) {
+          auto o = f->envelope().getPayload().getOrder();
+          session.log().event(LogLevel::warn, market_ns, f->seq(), "live", "order_not_sent",
+                              {{"client_order_id", text_of(o.getClientOrderId())},
+                               {"reason", "made while shutting down, after the venue gateway stopped"}});
+        }
+        r.orders_unsent += outbound.size();
+        outbound.clear();
+        return {};
+      }
       const std::int64_t committed_ns = clock.now_ns();
       if (auto synced = store.sync(); !synced) {
         outbound.clear();
@@ -324,11 +336,37 @@ std::expected<LiveResult, std::string> run_live(const Config& config, JournalSto
       publish(false);
     }
 
-    // Shutdown: stop the outside world first, so nothing more arrives.
+    // Shutdown: stop the outside world first, so nothing more arrives (the
+    // gateway sends the orders it already holds, and their answers queue
+    // up); then step what is still queued. The venue's answers and the
+    // operator's commands are journaled like any input, so no fill that
+    // happened is missing from the books; bars not yet stepped are left to
+    // the next start's backfill.
     if (hooks.detach) hooks.detach();
     feed.stop();
     if (live) venue->stop();
+    venue_stopped = true;
     queue.close();
+    while (!failure) {
+      auto in = queue.pop(0);
+      if (!in) break;
+      Status ok;
+      if (std::holds_alternative<LiveBar>(*in)) {
+        ++r.bars_left_queued;
+        continue;
+      }
+      if (const auto* c = std::get_if<LiveCommand>(&*in)) {
+        if (market_ns == 0) continue;  // no bar yet, so no market time to step it at
+        ok = step_command(*c);
+      } else {
+        ok = step_report(std::get<LiveReport>(*in));
+      }
+      if (!ok) failure = ok.error();
+    }
+    if (r.bars_left_queued > 0) {
+      session.log().event(LogLevel::info, market_ns, session.last_seq(), "live", "bars_left_queued",
+                          {{"bars", r.bars_left_queued}, {"reason", "shutting down: the next start backfills them"}});
+    }
     if (!failure) {
       const SnapshotInfo snap = sequencer.take_snapshot();
       if (auto ok = (*writer)->write_snapshot(snap); !ok) {
@@ -361,6 +399,8 @@ std::string live_summary_json(const LiveResult& r, const std::string& journal_di
   j["commands"] = r.commands;
   j["venue_reports"] = r.reports;
   j["orders_sent"] = r.orders_sent;
+  j["orders_unsent"] = r.orders_unsent;
+  j["bars_left_queued"] = r.bars_left_queued;
   j["messages"] = r.messages;
   j["final_hash"] = r.final_hash.hex();
   j["snapshot_seq"] = r.snapshot_seq;

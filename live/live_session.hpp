@@ -163,6 +163,8 @@ struct LiveResult {
   std::uint64_t session = 0;
   std::string mode;                    // "dryrun" | "live"
   std::uint64_t warmup_bars = 0, live_bars = 0, commands = 0, reports = 0, orders_sent = 0;
+  std::uint64_t orders_unsent = 0;     // made while shutting down, after the gateway stopped: journaled only
+  std::uint64_t bars_left_queued = 0;  // queued at shutdown, not stepped: the next start backfills them
   std::uint64_t messages = 0;
   Hash128 final_hash;
   std::uint64_t snapshot_seq = 0;      // the snapshot written at shutdown
@@ -172,8 +174,9 @@ struct LiveResult {
 };
 
 /// Runs one live session into `store` until live.max_bars live bars have
-/// stepped or hooks.stop() says so, then stops the I/O, writes a snapshot
-/// and closes the journal. `venue` is required when execution.venue is a
+/// stepped or hooks.stop() says so, then stops the I/O, steps the venue
+/// answers and commands still queued (bars still queued are left to the
+/// next start's backfill), writes a snapshot and closes the journal. `venue` is required when execution.venue is a
 /// live venue ("binance", "mt5") and must be null otherwise (dryrun: the
 /// simulated venue).
 std::expected<LiveResult, std::string> run_live(const Config& config, JournalStore& store, MarketFeed& feed,
