@@ -106,7 +106,9 @@ std::expected<PartialResult, std::string> check_answer(const std::string& text, 
 }
 
 /// --verify-sample: K attempts drawn by a PRNG seeded from the root seed,
-/// re-run here; their final hashes must equal the workers'.
+/// re-run here; their final hashes must equal the workers'. They run on CAF
+/// while workers run the direct dispatcher, so the check covers the
+/// dispatcher too (the two must agree bit for bit).
 int verify_sample(const Config& config, const CoordinatorOptions& o, const std::vector<AttemptResult>& attempts,
                   const Batch& b) {
   const std::uint64_t k = std::min(o.verify_sample, o.seeds);
@@ -118,7 +120,7 @@ int verify_sample(const Config& config, const CoordinatorOptions& o, const std::
   std::sort(order.begin(), order.end());
   std::string list;
   for (std::uint64_t index : order) {
-    const AttemptResult local = run_attempt(config, index, command_line());
+    const AttemptResult local = run_attempt(config, index, command_line(), "", Dispatch::caf);
     std::string worker = "?";
     for (std::size_t r = 0; r < b.ranges.size(); ++r) {
       if (b.ranges[r].from <= index && index < b.ranges[r].to) worker = b.ran_by[r];
