@@ -83,6 +83,13 @@ TEST(LiveVenue, AFilledEntryExitsOnceAtItsStop) {
   EXPECT_EQ(v.working(), 0u);
 }
 
+/// The venue's refusal of order `id`, for `reason`.
+FillSpec refusal(std::uint64_t id, schema::RejectReason reason) {
+  FillSpec f = fill(id, 0, 0, schema::OrderStatus::REJECTED);
+  f.reject_reason = reason;
+  return f;
+}
+
 TEST(LiveVenue, AShortTakesItsTargetAndARefusedExitRearms) {
   LiveVenue v;
   v.on_order(entry(3, schema::Side::SELL, 2, 110, 80));
@@ -91,9 +98,7 @@ TEST(LiveVenue, AShortTakesItsTargetAndARefusedExitRearms) {
   ASSERT_EQ(exits.size(), 1u);
   EXPECT_EQ(exits[0].side, schema::Side::BUY);
   EXPECT_DOUBLE_EQ(exits[0].ref_price, 80);
-  FillSpec refused = fill(exits[0].order_id, 0, 0, schema::OrderStatus::REJECTED);
-  refused.reject_reason = schema::RejectReason::VENUE_UNAVAILABLE;
-  v.on_report(refused);
+  v.on_report(refusal(exits[0].order_id, schema::RejectReason::VENUE_UNAVAILABLE));
   auto again = v.on_bar(bar(2, 78, 90));
   ASSERT_EQ(again.size(), 1u) << "the venue refused the exit: the bracket tries again";
   EXPECT_NE(again[0].order_id, exits[0].order_id);
@@ -105,9 +110,7 @@ TEST(LiveVenue, DustTheVenueRefusesIsNotRetriedEveryBar) {
   v.on_report(fill(4, 0.00004, 100));
   auto exits = v.on_bar(bar(1, 89, 100));
   ASSERT_EQ(exits.size(), 1u);
-  FillSpec refused = fill(exits[0].order_id, 0, 0, schema::OrderStatus::REJECTED);
-  refused.reject_reason = schema::RejectReason::MIN_NOTIONAL;
-  ASSERT_TRUE(v.on_report(refused));
+  ASSERT_TRUE(v.on_report(refusal(exits[0].order_id, schema::RejectReason::MIN_NOTIONAL)));
   EXPECT_EQ(v.working(), 0u);
   EXPECT_TRUE(v.on_bar(bar(2, 80, 100)).empty()) << "below the venue's minimum: no exit is sent again";
   EXPECT_DOUBLE_EQ(v.position("BTCUSDT"), 0.00004) << "the dust stays booked";
