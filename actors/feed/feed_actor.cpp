@@ -54,9 +54,12 @@ auto feed_handlers(Self self, const Wiring* w) {
                       std::to_string(w->config->risk.alert_volatility_pct) + "%)");
           }));
         }
-        self->send(w->features, s.forward(ActorId::FEED, ActorId::FEATURES, in));
-        self->send(w->execution, s.forward(ActorId::FEED, ActorId::EXECUTION, in));
-        self->send(w->portfolio, s.forward(ActorId::FEED, ActorId::PORTFOLIO, in));
+        // Made together (one build, two copies), sent in the same order.
+        auto [to_features, to_execution, to_portfolio] = s.forward_all(
+            ActorId::FEED, std::array{ActorId::FEATURES, ActorId::EXECUTION, ActorId::PORTFOLIO}, in);
+        self->send(w->features, std::move(to_features));
+        self->send(w->execution, std::move(to_execution));
+        self->send(w->portfolio, std::move(to_portfolio));
       });
 }
 

@@ -1,5 +1,11 @@
 #include "actors/runtime/session.hpp"
 
+#include <capnp/schema.h>
+
+#include <cstring>
+
+#include "actors/runtime/hash.hpp"
+
 namespace verity {
 
 namespace {
@@ -22,8 +28,43 @@ schema::Envelope::Builder Session::start(capnp::MallocMessageBuilder& builder, A
   return e;
 }
 
-FramePtr Session::finish(capnp::MallocMessageBuilder& builder, Kind kind) {
-  auto frame = std::make_shared<const Frame>(seal(builder), Frame::Built{});
+FramePtr Session::finish(capnp::MallocMessageBuilder& builder, Kind kind) { return finish_words(seal(builder), kind); }
+
+namespace {
+/// Where the envelope's seq and destination sit in a sealed record: the root
+/// struct's data section starts at kChecksumOffset, and the schema gives
+/// each field's slot (in units of its own size). Both default to 0, so a
+/// value is stored as is.
+struct EnvelopeSlots {
+  std::size_t seq_byte, destination_byte;
+};
+const EnvelopeSlots& envelope_slots() {
+  static const EnvelopeSlots slots = [] {
+    const auto envelope = capnp::Schema::from<schema::Envelope>();
+    const auto offset = [&](const char* name) { return envelope.getFieldByName(name).getProto().getSlot().getOffset(); };
+    return EnvelopeSlots{kChecksumOffset + offset("seq") * sizeof(std::uint64_t),
+                         kChecksumOffset + offset("destination") * sizeof(std::uint16_t)};
+  }();
+  return slots;
+}
+}  // namespace
+
+FramePtr Session::copy_to(const Frame& like, ActorId destination, Kind kind) {
+  const auto bytes = like.bytes();
+  auto words = kj::heapArray<capnp::word>(bytes.size() / sizeof(capnp::word));
+  auto* out = reinterpret_cast<std::uint8_t*>(words.begin());
+  std::memcpy(out, bytes.data(), bytes.size());
+  const std::uint64_t seq = journal_.last_seq() + 1;
+  const auto dest = static_cast<std::uint16_t>(destination);
+  std::memcpy(out + envelope_slots().seq_byte, &seq, sizeof seq);
+  std::memcpy(out + envelope_slots().destination_byte, &dest, sizeof dest);
+  const std::uint64_t sum = seal_checksum(std::span<const std::uint8_t>(out, bytes.size()), kChecksumOffset);
+  std::memcpy(out + kChecksumOffset, &sum, sizeof sum);
+  return finish_words(kj::mv(words), kind);
+}
+
+FramePtr Session::finish_words(kj::Array<capnp::word> words, Kind kind) {
+  auto frame = std::make_shared<const Frame>(kj::mv(words), Frame::Built{});
   journal_.record(*frame);
   counts_[static_cast<std::size_t>(kind)] += 1;
   if (kind == Kind::ACCOUNT_SNAPSHOT) last_account_ = frame;

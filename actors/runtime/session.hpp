@@ -44,6 +44,18 @@ class Session {
     return Msg<T>{finish(builder, Payload<T>::kind)};
   }
 
+  /// The same payload on to several actors, a new envelope each, made in
+  /// the order given: exactly the bytes `forward` would make for each in
+  /// turn. The first is built; the others are its bytes with their own seq
+  /// and destination (the only fields that differ) and resealed.
+  template <class T, std::size_t N>
+  std::array<Msg<T>, N> forward_all(ActorId source, const std::array<ActorId, N>& destinations, const Msg<T>& in) {
+    std::array<Msg<T>, N> out;
+    out[0] = forward(source, destinations[0], in);
+    for (std::size_t k = 1; k < N; ++k) out[k] = Msg<T>{copy_to(*out[0].frame, destinations[k], Payload<T>::kind)};
+    return out;
+  }
+
   /// Sets the logical time for the step about to run.
   void begin_step(std::int64_t time_ns) { now_ns_ = time_ns; }
   std::int64_t now_ns() const { return now_ns_; }
@@ -80,6 +92,10 @@ class Session {
  private:
   schema::Envelope::Builder start(capnp::MallocMessageBuilder& builder, ActorId source, ActorId destination);
   FramePtr finish(capnp::MallocMessageBuilder& builder, Kind kind);
+  /// Stamps, journals and shares sealed words (finish and copy_to).
+  FramePtr finish_words(kj::Array<capnp::word> words, Kind kind);
+  /// `like`'s bytes as the next message, to `destination`.
+  FramePtr copy_to(const Frame& like, ActorId destination, Kind kind);
 
   JournalWriter& journal_;
   Logger logger_;

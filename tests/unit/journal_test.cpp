@@ -6,6 +6,7 @@
 #include <capnp/message.h>
 #include <gtest/gtest.h>
 
+#include <array>
 #include <filesystem>
 #include <map>
 #include <memory>
@@ -592,6 +593,47 @@ FramePtr frame_with_seq(std::uint64_t seq) {
   e.setSeq(seq);
   e.getPayload().initBar().setSymbol("X");
   return std::make_shared<const Frame>(seal(builder));
+}
+
+// forward_all builds once and copies: the bytes, seqs and chain must be
+// those of forwarding to each destination in turn.
+TEST(SessionForward, ForwardAllMakesTheBytesOfForwardsOneByOne) {
+  MemoryStore one_store, all_store;
+  auto one_writer = create_writer(one_store);
+  auto all_writer = create_writer(all_store);
+  Session one(*one_writer, Logger::silent());
+  Session all(*all_writer, Logger::silent());
+  const std::array destinations{ActorId::FEATURES, ActorId::EXECUTION, ActorId::PORTFOLIO};
+  for (int step = 0; step < 3; ++step) {
+    std::vector<Bytes> expected, got;
+    for (Session* s : {&one, &all}) {
+      s->begin_step(kStartNs + step * kMinuteNs);
+      auto in = s->emit<schema::Bar>(ActorId::EXTERNAL, ActorId::FEED, [&](schema::Bar::Builder b) {
+        b.setSymbol(step == 1 ? "A-MUCH-LONGER-SYMBOL-NAME" : "BTCUSDT");
+        b.setOpenTimeNs(kStartNs + (step - 1) * kMinuteNs);
+        b.setIntervalNs(kMinuteNs);
+        b.setHigh(50'010.0 + step);
+        b.setClose(50'000.0 + step);
+      });
+      if (s == &one) {
+        for (ActorId d : destinations) {
+          auto m = one.forward(ActorId::FEED, d, in);
+          expected.emplace_back(m.frame->bytes().begin(), m.frame->bytes().end());
+        }
+      } else {
+        for (const auto& m : all.forward_all(ActorId::FEED, destinations, in)) {
+          got.emplace_back(m.frame->bytes().begin(), m.frame->bytes().end());
+          EXPECT_TRUE(verify_sealed(m.frame->bytes()).has_value());
+          EXPECT_EQ(m.frame->source(), ActorId::FEED);
+        }
+      }
+      ASSERT_TRUE(s == &one ? one_writer->commit_step().has_value() : all_writer->commit_step().has_value());
+    }
+    EXPECT_EQ(got, expected) << "step " << step;
+  }
+  EXPECT_EQ(all_writer->chain(), one_writer->chain());
+  EXPECT_EQ(all_writer->last_seq(), one_writer->last_seq());
+  EXPECT_EQ(all.counts(), one.counts());
 }
 
 TEST(JournalWriterDeathTest, ASeqGapIsAnInvariantFailure) {
