@@ -8,6 +8,7 @@
 #include <limits>
 
 #include "actors/runtime/assert.hpp"
+#include "actors/runtime/detmath.hpp"
 
 namespace verity {
 
@@ -183,23 +184,16 @@ namespace {
   lstm_cell_scalar(g, h_n, k, c, h);  // the units past the last full lane
 }
 
-bool cpu_has_avx2() {
-  static const bool has = [] {
-    __builtin_cpu_init();  // may run before libgcc's own constructor has
-    return __builtin_cpu_supports("avx2") != 0;
-  }();
-  return has;
-}
 }  // namespace detail
 
 namespace {
 /// The build of accumulate this CPU runs: AVX2 (eight lanes) where there is
 /// one, else the baseline's SSE2. Chosen once.
 using AccumulateFn = void (*)(const float*, const float*, std::size_t, std::size_t, float*);
-const AccumulateFn accumulate = detail::cpu_has_avx2() ? detail::accumulate_avx2 : detail::accumulate_generic;
+const AccumulateFn accumulate = cpu_has_avx2() ? detail::accumulate_avx2 : detail::accumulate_generic;
 /// One LSTM step's gates and state update: c = f*c + i*g, h = o*tanh(c).
 using CellFn = void (*)(const float*, std::size_t, float*, float*);
-const CellFn lstm_cell = detail::cpu_has_avx2() ? detail::lstm_cell_avx2 : detail::lstm_cell_generic;
+const CellFn lstm_cell = cpu_has_avx2() ? detail::lstm_cell_avx2 : detail::lstm_cell_generic;
 
 /// y[0..rows) = bias + sum_j wt[j][.] * x[j], j ascending.
 void affine(const float* wt, const float* bias, const float* x, std::size_t cols, std::size_t rows, float* y) {

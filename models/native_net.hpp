@@ -77,7 +77,6 @@ void accumulate_avx2(const float* wt, const float* x, std::size_t cols, std::siz
 /// then c = f*c + i*tanh-gate and h = o*tanh(c), in place.
 void lstm_cell_generic(const float* g, std::size_t h_n, float* c, float* h);
 void lstm_cell_avx2(const float* g, std::size_t h_n, float* c, float* h);  // needs AVX2
-bool cpu_has_avx2();
 }  // namespace detail
 
 }  // namespace verity

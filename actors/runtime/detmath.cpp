@@ -282,11 +282,17 @@ void det_log_n_generic(const double* x, double* out, std::size_t n) {
   for (std::size_t i = 0; i < n; ++i) out[i] = det_log(x[i]);
 }
 
-bool cpu_has_avx2() { return __builtin_cpu_supports("avx2") != 0; }
-
 using BatchFn = void (*)(const double*, double*, std::size_t);
 
 }  // namespace
+
+bool cpu_has_avx2() {
+  static const bool has = [] {
+    __builtin_cpu_init();  // may run before libgcc's own constructor has
+    return __builtin_cpu_supports("avx2") != 0;
+  }();
+  return has;
+}
 
 void det_exp_n(const double* x, double* out, std::size_t n) {
   static const BatchFn f = cpu_has_avx2() ? det_exp_n_avx2 : det_exp_n_generic;

@@ -24,4 +24,9 @@ double det_log(double x);
 void det_exp_n(const double* x, double* out, std::size_t n);
 void det_log_n(const double* x, double* out, std::size_t n);
 
+/// Whether this CPU runs AVX2: what picks the vector paths here, in
+/// Prng::normals and in models/native_net.cpp. They give the same bits
+/// either way; only the speed differs.
+bool cpu_has_avx2();
+
 }  // namespace verity

@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "actors/runtime/detmath.hpp"
 #include "actors/runtime/prng.hpp"
 #include "models/torch_backend.hpp"
 
@@ -109,7 +110,7 @@ TEST(NativeNet, DetExpfIsWithinARelativeMillionthOfExp) {
 }
 
 TEST(NativeNet, TheAvx2KernelGivesTheBaselinesBits) {
-  if (!detail::cpu_has_avx2()) GTEST_SKIP() << "this CPU has no AVX2: only the baseline kernel runs here";
+  if (!cpu_has_avx2()) GTEST_SKIP() << "this CPU has no AVX2: only the baseline kernel runs here";
   Prng prng(5);
   // The LSTM's shapes (gates of 64 and 32 units over 9, 17 and 64 inputs),
   // the transformer's, and odd sizes that leave a tail past the last lane.
@@ -133,7 +134,7 @@ TEST(NativeNet, TheAvx2KernelGivesTheBaselinesBits) {
 }
 
 TEST(NativeNet, TheAvx2LstmCellGivesTheBaselinesBits) {
-  if (!detail::cpu_has_avx2()) GTEST_SKIP() << "this CPU has no AVX2: only the baseline kernel runs here";
+  if (!cpu_has_avx2()) GTEST_SKIP() << "this CPU has no AVX2: only the baseline kernel runs here";
   Prng prng(6);
   // Pre-activations of every size the gates meet, the edges of det_expf's
   // branches (its overflow and underflow limits, the subnormal results
