@@ -4,6 +4,23 @@
 
 namespace verity {
 
+void DirectDispatcher::Mailbox::push_back(FramePtr f) {
+  if (size_ == ring_.size()) {
+    std::vector<FramePtr> grown(ring_.size() * 2);
+    for (std::size_t k = 0; k < size_; ++k) grown[k] = std::move(ring_[(head_ + k) % ring_.size()]);
+    ring_ = std::move(grown);
+    head_ = 0;
+  }
+  ring_[(head_ + size_++) % ring_.size()] = std::move(f);
+}
+
+FramePtr DirectDispatcher::Mailbox::pop_front() {
+  FramePtr f = std::move(ring_[head_]);
+  head_ = (head_ + 1) % ring_.size();
+  --size_;
+  return f;
+}
+
 void DirectDispatcher::post(FramePtr frame) {
   const std::size_t to = index(frame->destination());
   if (to >= kActors || !handlers_[to]) {
@@ -11,28 +28,23 @@ void DirectDispatcher::post(FramePtr frame) {
                            " sent to " + std::string(actor_name(frame->destination())) +
                            ", which is not an actor of this graph");
   }
-  const ActorId id = frame->destination();
   mailboxes_[to].push_back(std::move(frame));
   if (!queued_[to]) {
     queued_[to] = true;
-    jobs_.push_back(id);
+    jobs_.push_back(to);
   }
 }
 
 std::size_t DirectDispatcher::run() {
   std::size_t ran = 0;
   while (!jobs_.empty()) {
-    const ActorId id = jobs_.front();
-    jobs_.pop_front();
-    const std::size_t i = index(id);
-    FramePtr frame = std::move(mailboxes_[i].front());
-    mailboxes_[i].pop_front();
-    handlers_[i](std::move(frame));
+    const std::size_t i = jobs_.pop_front();
+    handlers_[i](mailboxes_[i].pop_front());
     ++ran;
     if (mailboxes_[i].empty()) {
       queued_[i] = false;
     } else {
-      jobs_.push_front(id);  // test_coordinator: resume_later goes back to the front
+      jobs_.push_front(i);  // test_coordinator: resume_later goes back to the front
     }
   }
   return ran;

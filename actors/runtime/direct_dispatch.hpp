@@ -20,7 +20,6 @@
 #pragma once
 
 #include <array>
-#include <deque>
 #include <functional>
 #include <memory>
 #include <string>
@@ -102,10 +101,45 @@ class DirectDispatcher {
   /// that a compile error, so reaching it is a bug. It throws, naming both.
   [[noreturn]] static void refuse(const FramePtr& f);
 
+  /// A FIFO of frames on a ring that doubles when full: an actor's mailbox.
+  class Mailbox {
+   public:
+    bool empty() const { return size_ == 0; }
+    void push_back(FramePtr f);
+    FramePtr pop_front();
+
+   private:
+    std::vector<FramePtr> ring_ = std::vector<FramePtr>(8);
+    std::size_t head_ = 0, size_ = 0;
+  };
+
+  /// The job queue: each actor is in it at most once (queued_), so a ring of
+  /// kActors slots never overflows.
+  class Jobs {
+   public:
+    bool empty() const { return size_ == 0; }
+    void push_back(std::size_t actor) { slots_[(head_ + size_++) % kActors] = actor; }
+    void push_front(std::size_t actor) {
+      head_ = (head_ + kActors - 1) % kActors;
+      slots_[head_] = actor;
+      ++size_;
+    }
+    std::size_t pop_front() {
+      const std::size_t actor = slots_[head_];
+      head_ = (head_ + 1) % kActors;
+      --size_;
+      return actor;
+    }
+
+   private:
+    std::array<std::size_t, kActors> slots_{};
+    std::size_t head_ = 0, size_ = 0;
+  };
+
   std::array<Handler, kActors> handlers_{};
-  std::array<std::deque<FramePtr>, kActors> mailboxes_{};
+  std::array<Mailbox, kActors> mailboxes_{};
   std::array<bool, kActors> queued_{};
-  std::deque<ActorId> jobs_;
+  Jobs jobs_;
   std::vector<std::shared_ptr<void>> owned_;
 };
 
