@@ -15,6 +15,8 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "actors/runtime/json_words.hpp"
+
 namespace verity {
 namespace {
 
@@ -112,24 +114,10 @@ struct FieldError {
   std::string message;
 };
 
-std::string type_name(const json& v) {
-  switch (v.type()) {
-    case json::value_t::null: return "null";
-    case json::value_t::boolean: return "a boolean";
-    case json::value_t::string: return "a string";
-    case json::value_t::array: return "an array";
-    case json::value_t::object: return "an object";
-    case json::value_t::number_integer:
-    case json::value_t::number_unsigned: return "an integer";
-    case json::value_t::number_float: return "a number";
-    default: return "something else";
-  }
-}
-
 [[noreturn]] void fail(const std::string& path, const std::string& what) { throw FieldError{path + ": " + what}; }
 
 [[noreturn]] void wrong_type(const std::string& path, const char* expected, const json& got) {
-  fail(path, fmt::format("expected {}, got {}", expected, type_name(got)));
+  fail(path, fmt::format("expected {}, got {}", expected, json_type_words(got)));
 }
 
 /// One JSON object's fields, each read by name with its path in errors.
@@ -210,6 +198,14 @@ std::vector<double> read_doubles(const json& a, const std::string& path) {
   return out;
 }
 
+std::vector<std::string> read_strings(const Obj& o, const char* key) {
+  const json& a = o.array(key);
+  std::vector<std::string> out;
+  out.reserve(a.size());
+  for (std::size_t i = 0; i < a.size(); ++i) out.push_back(Obj::read_string(a[i], item(o.at(key), i)));
+  return out;
+}
+
 std::array<std::uint64_t, 3> read_triple(const Obj& o, const char* key) {
   const json& a = o.array(key);
   if (a.size() != 3) fail(o.at(key), fmt::format("expected 3 counts (asia, europe, us), got {}", a.size()));
@@ -283,10 +279,7 @@ AttemptResult read_attempt(const Obj& o) {
     if (!held.is_boolean()) wrong_type(o.at("checks") + "." + name, "true or false", held);
     a.checks[name] = held.get<bool>();
   }
-  const json& failures = o.array("check_failures");
-  for (std::size_t i = 0; i < failures.size(); ++i) {
-    a.check_failures.push_back(Obj::read_string(failures[i], item(o.at("check_failures"), i)));
-  }
+  a.check_failures = read_strings(o, "check_failures");
   return a;
 }
 
@@ -298,8 +291,7 @@ BatchSpec read_batch(const Obj& o) {
   b.variant = o.str("variant");
   b.base_seed = o.u64("seed");
   b.seeds = o.u64("seeds");
-  const json& checks = o.array("checks");
-  for (std::size_t i = 0; i < checks.size(); ++i) b.checks.push_back(Obj::read_string(checks[i], item(o.at("checks"), i)));
+  b.checks = read_strings(o, "checks");
   b.gate_attempts = o.u64("gate_attempts");
   b.gate_required_pct = o.f64("gate_required_pct");
   return b;

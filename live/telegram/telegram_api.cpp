@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "actors/runtime/json_words.hpp"
 #include "live/net/http_client.hpp"
 #include "live/telegram/commands.hpp"
 #include "live/telegram/format.hpp"
@@ -21,17 +22,6 @@ TelegramApiError make_error(TelegramApiError::Kind kind, int status, std::string
   e.http_status = status;
   e.message = std::move(message);
   return e;
-}
-
-/// A JSON value's type in words, for "expected X, found Y".
-std::string type_of(const Json& v) {
-  if (v.is_null()) return "null";
-  if (v.is_boolean()) return "a boolean";
-  if (v.is_number_integer()) return "an integer";
-  if (v.is_number()) return "a number";
-  if (v.is_string()) return "a string";
-  if (v.is_array()) return "an array";
-  return "an object";
 }
 
 /// The envelope {"ok":..,"result":..} or {"ok":false,"error_code":..,
@@ -52,7 +42,7 @@ std::expected<Json, TelegramApiError> open_envelope(std::string_view method, int
     }
     return std::unexpected(make_error(TelegramApiError::Kind::parse, status,
                                       where + (j.is_discarded() ? "the response body is not valid JSON"
-                                                                : "expected a JSON object, found " + type_of(j)) +
+                                                                : "expected a JSON object, found " + json_type_words(j)) +
                                           " (HTTP " + std::to_string(status) + ", " + std::to_string(body.size()) +
                                           " bytes)"));
   }
@@ -60,7 +50,7 @@ std::expected<Json, TelegramApiError> open_envelope(std::string_view method, int
   if (ok == j.end() || !ok->is_boolean()) {
     return std::unexpected(make_error(
         TelegramApiError::Kind::parse, status,
-        where + (ok == j.end() ? "missing field ok" : "field ok is " + type_of(*ok)) + " (expected true or false)"));
+        where + (ok == j.end() ? "missing field ok" : "field ok is " + json_type_words(*ok)) + " (expected true or false)"));
   }
   if (ok->get<bool>()) {
     const auto result = j.find("result");
@@ -117,7 +107,7 @@ std::expected<TelegramMessage, std::string> read_update(const Json& u, std::int6
     }
     return std::unexpected("the update carries nothing besides update_id");
   }
-  if (!m->is_object()) return std::unexpected("field message: expected an object, found " + type_of(*m));
+  if (!m->is_object()) return std::unexpected("field message: expected an object, found " + json_type_words(*m));
   TelegramMessage msg;
   msg.update_id = update_id;
   const auto chat = m->find("chat");
@@ -130,7 +120,7 @@ std::expected<TelegramMessage, std::string> read_update(const Json& u, std::int6
   if (auto t = chat->find("type"); t != chat->end() && t->is_string()) msg.chat_type = t->get<std::string>();
   const auto text = m->find("text");
   if (text == m->end()) return std::unexpected("message without text (a photo, sticker, file or service message)");
-  if (!text->is_string()) return std::unexpected("field message.text: expected a string, found " + type_of(*text));
+  if (!text->is_string()) return std::unexpected("field message.text: expected a string, found " + json_type_words(*text));
   msg.text = truncate_utf8(text->get<std::string>(), kMaxIncomingTextBytes);
   if (auto id = m->find("message_id"); id != m->end() && id->is_number_integer()) msg.message_id = id->get<std::int64_t>();
   if (auto d = m->find("date"); d != m->end() && d->is_number_integer()) msg.date_s = d->get<std::int64_t>();
@@ -163,19 +153,19 @@ std::expected<TelegramUpdates, TelegramApiError> parse_get_updates(int http_stat
   if (!result->is_array()) {
     return std::unexpected(make_error(TelegramApiError::Kind::parse, http_status,
                                       "telegram getUpdates: field result: expected an array of updates, found " +
-                                          type_of(*result)));
+                                          json_type_words(*result)));
   }
   TelegramUpdates out;
   for (std::size_t i = 0; i < result->size(); ++i) {
     const Json& u = (*result)[i];
     const std::string where = "update " + std::to_string(i) + ": ";
     if (!u.is_object()) {
-      out.skipped.push_back({-1, where + "expected an object, found " + type_of(u)});
+      out.skipped.push_back({-1, where + "expected an object, found " + json_type_words(u)});
       continue;
     }
     const auto id = u.find("update_id");
     if (id == u.end() || !id->is_number_integer()) {
-      out.skipped.push_back({-1, where + (id == u.end() ? "missing field update_id" : "field update_id is " + type_of(*id)) +
+      out.skipped.push_back({-1, where + (id == u.end() ? "missing field update_id" : "field update_id is " + json_type_words(*id)) +
                                      " (expected an integer)"});
       continue;
     }
