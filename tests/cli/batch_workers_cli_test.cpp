@@ -18,6 +18,7 @@
 
 #include "tests/support/files.hpp"
 #include "tests/support/run_command.hpp"
+#include "tests/support/summary_json.hpp"
 
 extern char** environ;
 
@@ -25,6 +26,8 @@ namespace verity {
 namespace {
 
 using testing::contains;
+using testing::last_json;
+using testing::without_per_run;
 using testing::run_verity;
 using testing::slurp;
 using testing::TempDir;
@@ -129,18 +132,6 @@ Worker start_worker(const TempDir& dir, const std::string& name, const std::stri
   }
   EXPECT_NE(w.port, 0) << name << " printed no port: " << w.process->out() << w.process->err();
   return w;
-}
-
-nlohmann::json without_per_run(nlohmann::json j) {
-  for (const char* k : {"elapsed_s", "bars_per_s", "bars_per_s_per_core", "threads"}) j.erase(k);
-  return j;
-}
-
-nlohmann::json last_json(const std::string& out) {
-  const auto all = testing::lines(out);
-  auto j = nlohmann::json::parse(all.empty() ? "" : all.back(), nullptr, false);
-  EXPECT_FALSE(j.is_discarded()) << out;
-  return j;
 }
 
 TEST(BatchWorkersCli, AKilledWorkerStillGivesTheLocalRunsResult) {

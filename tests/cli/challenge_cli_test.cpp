@@ -12,28 +12,19 @@
 #include <vector>
 
 #include "tests/support/run_command.hpp"
+#include "tests/support/summary_json.hpp"
 
 namespace verity {
 namespace {
 
 using testing::contains;
+using testing::last_json;
+using testing::without_per_run;
 using testing::run_verity;
 using testing::TempDir;
 
 const std::string kSource = VERITY_SOURCE_DIR;
 const std::string k2Step = kSource + "/scenarios/ftmo_2step_100k.toml";
-
-nlohmann::json last_json(const testing::CommandResult& r) {
-  auto j = nlohmann::json::parse(r.last_line(), nullptr, /*allow_exceptions=*/false);
-  EXPECT_FALSE(j.is_discarded()) << r.out << r.err;
-  return j;
-}
-
-/// The summary without the wall-clock figures, which are the only ones allowed to differ.
-nlohmann::json without_timing(nlohmann::json j) {
-  for (const char* k : {"elapsed_s", "bars_per_s", "bars_per_s_per_core", "threads"}) j.erase(k);
-  return j;
-}
 
 std::string read(const std::string& path) {
   std::ifstream in(path);
@@ -67,7 +58,7 @@ TEST(ChallengeCli, SummaryLineHasEveryFieldAndTheReportIsWritten) {
     EXPECT_TRUE(std::filesystem::exists(dir.sub("rep") + "/" + f)) << f;
   }
   // summary.json is the same object as the last line.
-  EXPECT_EQ(without_timing(nlohmann::json::parse(read(dir.sub("rep") + "/summary.json"))), without_timing(j));
+  EXPECT_EQ(without_per_run(nlohmann::json::parse(read(dir.sub("rep") + "/summary.json"))), without_per_run(j));
 }
 
 TEST(ChallengeCli, SameArgumentsGiveTheSameJsonOnAnyThreadCount) {
@@ -78,8 +69,8 @@ TEST(ChallengeCli, SameArgumentsGiveTheSameJsonOnAnyThreadCount) {
   const auto again = run_verity(args + " --threads 2");
   ASSERT_EQ(one.exit_code, 0) << one.err;
   ASSERT_EQ(two.exit_code, 0) << two.err;
-  EXPECT_EQ(without_timing(last_json(one)), without_timing(last_json(two)));
-  EXPECT_EQ(without_timing(last_json(two)), without_timing(last_json(again)));
+  EXPECT_EQ(without_per_run(last_json(one)), without_per_run(last_json(two)));
+  EXPECT_EQ(without_per_run(last_json(two)), without_per_run(last_json(again)));
   // Another root seed is another batch.
   const auto other = run_verity(args + " --seed 43");
   EXPECT_NE(last_json(other)["final_hash"], last_json(one)["final_hash"]);

@@ -13,11 +13,14 @@
 
 #include "tests/support/files.hpp"
 #include "tests/support/run_command.hpp"
+#include "tests/support/summary_json.hpp"
 
 namespace verity {
 namespace {
 
 using testing::contains;
+using testing::last_json;
+using testing::without_per_run;
 using testing::run_command;
 using testing::run_verity;
 using testing::TempDir;
@@ -25,18 +28,6 @@ using testing::TempDir;
 const std::string kSource = VERITY_SOURCE_DIR;
 const std::string k2Step = kSource + "/scenarios/ftmo_2step_100k.toml";
 const std::string kBatch = "challenge --scenario " + k2Step + " --seeds 9 --max-days 2 --threads 1";
-
-nlohmann::json last_json(const testing::CommandResult& r) {
-  auto j = nlohmann::json::parse(r.last_line(), nullptr, /*allow_exceptions=*/false);
-  EXPECT_FALSE(j.is_discarded()) << r.out << r.err;
-  return j;
-}
-
-/// The per-run figures (docs/DISTRIBUTED.md) are the only ones a merge may change.
-nlohmann::json without_per_run(nlohmann::json j) {
-  for (const char* k : {"elapsed_s", "bars_per_s", "bars_per_s_per_core", "threads"}) j.erase(k);
-  return j;
-}
 
 using testing::slurp;
 

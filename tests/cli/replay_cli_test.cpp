@@ -7,19 +7,15 @@
 #include <fstream>
 
 #include "tests/support/run_command.hpp"
+#include "tests/support/summary_json.hpp"
 
 namespace verity {
 namespace {
 
 using testing::contains;
+using testing::last_json;
 using testing::run_verity;
 using testing::TempDir;
-
-nlohmann::json last_json(const testing::CommandResult& r) {
-  auto j = nlohmann::json::parse(r.last_line(), nullptr, false);
-  EXPECT_FALSE(j.is_discarded()) << r.out << r.err;
-  return j;
-}
 
 class ReplayCli : public ::testing::Test {
  protected:
