@@ -125,18 +125,23 @@ void draw_progress(std::uint64_t done, std::uint64_t total, const AttemptResult&
   std::fflush(stderr);
 }
 
+/// The first line: the scenario, how many attempts run here (and which
+/// piece of the batch they are), the variant, the bars' source and the seed.
+void print_start(const std::string& scenario, std::uint64_t attempts, const std::string& piece, const Config& config) {
+  std::printf("verity challenge: %s, %llu attempts%s, %s %s, seed %llu\n", scenario.c_str(),
+              static_cast<unsigned long long>(attempts), piece.c_str(), config.ftmo.variant.c_str(),
+              config.session.source == "store" ? ("history " + config.session.symbols).c_str()
+                                               : ("generator " + config.market.symbol).c_str(),
+              static_cast<unsigned long long>(config.session.seed));
+  std::fflush(stdout);
+}
+
 /// A range of the batch: writes the partial file (and the range's report
 /// when --report is given) and prints what the range gave. Exit 0 once the
 /// file is written: the stress checks are judged by the merge.
 int finish_partial(const ChallengeArgs& a, const ChallengeRun& run) {
   const BatchSummary& s = run.summary;
-  PartialResult p;
-  p.batch = run.batch;
-  p.from = run.attempts.front().index;
-  p.to = run.attempts.back().index + 1;
-  p.threads = s.threads;
-  p.elapsed_s = s.elapsed_s;
-  p.attempts = run.attempts;
+  const PartialResult p = partial_of(run);
   if (auto ok = write_partial(a.partial, p); !ok) {
     std::fprintf(stderr, "verity challenge: --partial: %s\n", ok.error().c_str());
     return kExitError;
@@ -210,12 +215,7 @@ int run_workers_command(const ChallengeArgs& a, const Config& config) {
   o.progress = !a.no_progress;
   o.report_dir =
       a.report_dir.empty() ? "verity-data/reports/" + std::filesystem::path(a.scenario).stem().string() : a.report_dir;
-  std::printf("verity challenge: %s, %llu attempts, %s %s, seed %llu\n", a.scenario.c_str(),
-              static_cast<unsigned long long>(a.seeds), config.ftmo.variant.c_str(),
-              config.session.source == "store" ? ("history " + config.session.symbols).c_str()
-                                               : ("generator " + config.market.symbol).c_str(),
-              static_cast<unsigned long long>(config.session.seed));
-  std::fflush(stdout);
+  print_start(a.scenario, a.seeds, "", config);
   return run_on_workers(config, o);
 }
 
@@ -270,13 +270,7 @@ int run_challenge_command(const ChallengeArgs& a) {
       o.range ? " [" + std::to_string(o.range->from) + ", " + std::to_string(o.range->to) + ") of " +
                     std::to_string(a.seeds)
               : "";
-  std::printf("verity challenge: %s, %llu attempts%s, %s %s, seed %llu\n", a.scenario.c_str(),
-              static_cast<unsigned long long>(o.only ? 1 : o.range ? o.range->to - o.range->from : a.seeds),
-              piece.c_str(), config->ftmo.variant.c_str(),
-              config->session.source == "store" ? ("history " + config->session.symbols).c_str()
-                                                : ("generator " + config->market.symbol).c_str(),
-              static_cast<unsigned long long>(config->session.seed));
-  std::fflush(stdout);
+  print_start(a.scenario, o.only ? 1 : o.range ? o.range->to - o.range->from : a.seeds, piece, *config);
   auto run = run_challenge(*config, o);
   if (!run) {
     std::fprintf(stderr, "verity challenge: %s\n", run.error().c_str());

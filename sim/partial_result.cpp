@@ -16,6 +16,7 @@
 #include <sstream>
 
 #include "actors/runtime/json_words.hpp"
+#include "sim/challenge_runner.hpp"
 
 namespace verity {
 namespace {
@@ -498,6 +499,17 @@ std::expected<MergedBatch, std::string> merge_partials(std::vector<NamedPartial>
     for (AttemptResult& a : p.partial.attempts) m.attempts.push_back(std::move(a));
   }
   return m;
+}
+
+PartialResult partial_of(const ChallengeRun& run) {
+  PartialResult p;
+  p.batch = run.batch;
+  p.from = run.attempts.front().index;
+  p.to = run.attempts.back().index + 1;
+  p.threads = run.summary.threads;
+  p.elapsed_s = run.summary.elapsed_s;
+  p.attempts = run.attempts;
+  return p;
 }
 
 }  // namespace verity

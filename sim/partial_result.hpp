@@ -34,6 +34,11 @@ struct PartialResult {
   std::vector<AttemptResult> attempts;  // index from, from + 1, ..., to - 1
 };
 
+struct ChallengeRun;
+/// The piece a run of a range of the batch (ChallengeOptions::range) makes:
+/// its batch, range, attempts and per-run figures. The run has attempts.
+PartialResult partial_of(const ChallengeRun& run);
+
 /// Attempts [from, to) of the I-th of `count` near-equal contiguous ranges
 /// of `seeds` attempts: the first seeds % count ranges have one more. The
 /// ranges for index 0 ... count - 1 cover [0, seeds) exactly once, in order.

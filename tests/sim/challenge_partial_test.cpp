@@ -39,17 +39,6 @@ ChallengeRun run_piece(const Config& config, std::uint64_t seeds, std::optional<
   return *run;
 }
 
-PartialResult to_partial(const ChallengeRun& run) {
-  PartialResult p;
-  p.batch = run.batch;
-  p.from = run.attempts.front().index;
-  p.to = run.attempts.back().index + 1;
-  p.threads = run.summary.threads;
-  p.elapsed_s = run.summary.elapsed_s;
-  p.attempts = run.attempts;
-  return p;
-}
-
 TEST(ChallengePartial, ThreeUnevenPiecesMergeToTheWholeBatch) {
   const Config config = scenario_config();
   constexpr std::uint64_t kSeeds = 9;
@@ -58,7 +47,7 @@ TEST(ChallengePartial, ThreeUnevenPiecesMergeToTheWholeBatch) {
   // Out of order, uneven, each through its file text.
   for (auto [from, to] : {std::pair<std::uint64_t, std::uint64_t>{5, 9}, {0, 1}, {1, 5}}) {
     const ChallengeRun piece = run_piece(config, kSeeds, ChallengeOptions::Range{from, to});
-    auto parsed = parse_partial(partial_text(to_partial(piece)));
+    auto parsed = parse_partial(partial_text(partial_of(piece)));
     ASSERT_TRUE(parsed.has_value()) << parsed.error();
     parts.push_back({"part-" + std::to_string(from), std::move(*parsed)});
   }
