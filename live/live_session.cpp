@@ -162,7 +162,8 @@ std::expected<LiveResult, std::string> run_live(const Config& config, JournalSto
     };
     // After a committed step: the venue requests it made leave now, once
     // the journal's log is on disk (DESIGN.md: synced before an order
-    // leaves the process). Steps that send nothing are not synced.
+    // leaves the process). Steps that send nothing are not synced; in
+    // dryrun nothing is ever outbound.
     bool venue_stopped = false;  // shutting down: orders made now are journaled, not sent
     auto ship = [&](std::int64_t bar_received_ns) -> Status {
       if (outbound.empty()) return {};
@@ -218,9 +219,7 @@ std::expected<LiveResult, std::string> run_live(const Config& config, JournalSto
       if (!ok) return ok;
       last_open[b.symbol] = b.candle.open_time_ns;
       const std::uint64_t sent_before = r.orders_sent;
-      if (live) {
-        if (auto shipped = ship(b.received_ns); !shipped) return shipped;
-      }
+      if (auto shipped = ship(b.received_ns); !shipped) return shipped;
       if (hooks.on_bar_done && b.received_ns > 0) hooks.on_bar_done(clock.now_ns() - b.received_ns, r.orders_sent - sent_before);
       return {};
     };
@@ -243,9 +242,7 @@ std::expected<LiveResult, std::string> run_live(const Config& config, JournalSto
       });
       if (!ok) return ok;
       if (!c.warm_up) ++r.commands;
-      if (live) {
-        if (auto shipped = ship(0); !shipped) return shipped;
-      }
+      if (auto shipped = ship(0); !shipped) return shipped;
       return {};
     };
     auto step_report = [&](const LiveReport& in) -> Status {
@@ -257,9 +254,7 @@ std::expected<LiveResult, std::string> run_live(const Config& config, JournalSto
       if (!ok) return ok;
       ++r.reports;
       if (f.reject_reason == schema::RejectReason::VENUE_UNAVAILABLE) tracker.add_venue_error();
-      if (live) {
-        if (auto shipped = ship(0); !shipped) return shipped;
-      }
+      if (auto shipped = ship(0); !shipped) return shipped;
       return {};
     };
 
