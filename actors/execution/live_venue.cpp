@@ -19,6 +19,12 @@ double LiveVenue::position(const std::string& symbol) const {
   return it == positions_.end() ? 0.0 : it->second;
 }
 
+double LiveVenue::less_reducing(double qty, const std::string& symbol, schema::Side side) const {
+  for (const auto& [id, w] : working_)
+    if (w.order.reduce_only && w.order.symbol == symbol && w.order.side == side) qty -= w.order.qty - w.filled;
+  return qty;
+}
+
 LiveVenue::Outcome LiveVenue::on_order(const VenueOrder& order) {
   Outcome out;
   if (order.action != schema::OrderAction::NEW) {
@@ -30,9 +36,7 @@ LiveVenue::Outcome LiveVenue::on_order(const VenueOrder& order) {
     // What the position can still lose on this side, less the reduce-only
     // orders already working against it (a bracket exit, an earlier close).
     const double pos = position(o.symbol);
-    double room = pos * sign_of(o.side) < 0 ? std::fabs(pos) : 0.0;
-    for (const auto& [id, w] : working_)
-      if (w.order.reduce_only && w.order.symbol == o.symbol && w.order.side == o.side) room -= w.order.qty - w.filled;
+    const double room = less_reducing(pos * sign_of(o.side) < 0 ? std::fabs(pos) : 0.0, o.symbol, o.side);
     if (!(room > kQtyEpsilon)) {
       FillSpec f;
       f.order_id = o.order_id;
@@ -110,9 +114,7 @@ std::vector<VenueOrder> LiveVenue::on_bar(const BarData& bar) {
   const bool target = b.target > 0 && (long_position ? bar.high >= b.target : bar.low <= b.target);
   if (!stopped && !target) return {};
   const schema::Side exit_side = long_position ? schema::Side::SELL : schema::Side::BUY;
-  double qty = std::fabs(pos);
-  for (const auto& [id, w] : working_)
-    if (w.order.reduce_only && w.order.symbol == bar.symbol && w.order.side == exit_side) qty -= w.order.qty - w.filled;
+  const double qty = less_reducing(std::fabs(pos), bar.symbol, exit_side);
   if (!(qty > kQtyEpsilon)) return {};  // closes already working cover the position
   VenueOrder o;
   o.order_id = next_exit_id_++;

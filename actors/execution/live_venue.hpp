@@ -71,6 +71,10 @@ class LiveVenue {
   }
 
  private:
+  /// `qty` less what reduce-only orders on `side` still working could take
+  /// off `symbol`'s position, subtracted one order at a time.
+  double less_reducing(double qty, const std::string& symbol, schema::Side side) const;
+
   struct Working {
     VenueOrder order;
     double filled = 0;
