@@ -67,17 +67,23 @@ std::int64_t Prng::range(std::int64_t lo, std::int64_t hi) {
   return static_cast<std::int64_t>(static_cast<std::uint64_t>(lo) + below(span + 1));
 }
 
-double Prng::normal() {
-  if (has_spare_) {
-    has_spare_ = false;
-    return spare_normal_;
-  }
-  double u, v, s;
+double Prng::polar_pair(double& u, double& v) {
+  double s;
   do {
     u = 2.0 * uniform01() - 1.0;
     v = 2.0 * uniform01() - 1.0;
     s = u * u + v * v;
   } while (s >= 1.0 || s == 0.0);
+  return s;
+}
+
+double Prng::normal() {
+  if (has_spare_) {
+    has_spare_ = false;
+    return spare_normal_;
+  }
+  double u, v;
+  const double s = polar_pair(u, v);
   const double factor = std::sqrt(-2.0 * det_log(s) / s);
   spare_normal_ = v * factor;
   has_spare_ = true;
@@ -120,13 +126,7 @@ void Prng::normals(double* out, std::size_t n) {
   double u[32], v[32], logs[32];
   double s[32] = {};  // zeroed only to quiet -Wmaybe-uninitialized: every s[p] used is drawn below
   if (pairs > 32) throw std::invalid_argument("Prng::normals: at most 64 at a time");
-  for (std::size_t p = 0; p < pairs; ++p) {
-    do {
-      u[p] = 2.0 * uniform01() - 1.0;
-      v[p] = 2.0 * uniform01() - 1.0;
-      s[p] = u[p] * u[p] + v[p] * v[p];
-    } while (s[p] >= 1.0 || s[p] == 0.0);
-  }
+  for (std::size_t p = 0; p < pairs; ++p) s[p] = polar_pair(u[p], v[p]);
   det_log_n(s, logs, pairs);
   double factors[32];
   polar_factors(logs, s, factors, pairs);
