@@ -209,39 +209,44 @@ constexpr double kExpSmallHi = std::bit_cast<double>(std::uint64_t{0x3fd62e43} <
 }
 
 // det_log's common path: a normal, finite, positive x whose reduced f is
-// not within 2**-20 of 0. The integer reduction runs per lane as in the
-// scalar function; the polynomial and all four of its endings run in the
-// vector, and each lane keeps the ending the scalar function would take.
+// not within 2**-20 of 0. The integer reduction runs in 64-bit lanes (each
+// holds the scalar function's 32-bit values, which are small enough that
+// signs and comparisons agree); the polynomial and all four of its endings
+// run in the vector, and each lane keeps the ending the scalar function
+// would take.
 [[gnu::target("avx2")]] void det_log_n_avx2(const double* x, double* out, std::size_t n) {
+  const __m256i mantissa_mask = _mm256_set1_epi64x(0x000fffff), low_mask = _mm256_set1_epi64x(0xffffffffLL);
+  // Normal, finite and positive: 0x00100000 <= hx < 0x7ff00000 (negatives are above both).
+  const __m256i smallest_normal = _mm256_set1_epi64x(0x00100000), above_finite = _mm256_set1_epi64x(0x7fefffff);
+  const __m256i zero = _mm256_setzero_si256(), three = _mm256_set1_epi64x(3), two_i = _mm256_set1_epi64x(2);
+  const __m256i lane_lows = _mm256_setr_epi32(0, 2, 4, 6, 0, 2, 4, 6);
   std::size_t i = 0;
   for (; i + 4 <= n; i += 4) {
-    alignas(32) double f_lane[4], dk_lane[4], k0_lane[4], pos_lane[4];
-    bool common = true;
-    for (int l = 0; l < 4 && common; ++l) {
-      std::int32_t hx = static_cast<std::int32_t>(high_word(x[i + l]));
-      if (hx < 0x00100000 || hx >= 0x7ff00000) {
-        common = false;
-        break;
-      }
-      std::int32_t k = (hx >> 20) - 1023;
-      hx &= 0x000fffff;
-      const std::int32_t bit = (hx + 0x95f64) & 0x100000;
-      const double xr = with_high_word(x[i + l], static_cast<std::uint32_t>(hx | (bit ^ 0x3ff00000)));
-      k += (bit >> 20);
-      if ((0x000fffff & (2 + hx)) < 3) {
-        common = false;
-        break;
-      }
-      f_lane[l] = xr - 1.0;
-      dk_lane[l] = k;
-      k0_lane[l] = k == 0 ? 1.0 : 0.0;
-      pos_lane[l] = ((hx - 0x6147a) | (0x6b851 - hx)) > 0 ? 1.0 : 0.0;
-    }
-    if (!common) {
+    const __m256i bits = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x + i));
+    const __m256i hx_raw = _mm256_srli_epi64(bits, 32);  // the high word, unsigned: negatives are >= 2**31
+    const __m256i out_of_range = _mm256_or_si256(_mm256_cmpgt_epi64(hx_raw, above_finite),
+                                                 _mm256_cmpgt_epi64(smallest_normal, hx_raw));
+    const __m256i hx = _mm256_and_si256(hx_raw, mantissa_mask);
+    const __m256i bit = _mm256_and_si256(_mm256_add_epi64(hx, _mm256_set1_epi64x(0x95f64)), _mm256_set1_epi64x(0x100000));
+    // (0x000fffff & (2 + hx)) < 3: f within 2**-20 of 0, the scalar function's own path.
+    const __m256i near_one = _mm256_cmpgt_epi64(three, _mm256_and_si256(_mm256_add_epi64(hx, two_i), mantissa_mask));
+    if (_mm256_movemask_epi8(_mm256_or_si256(out_of_range, near_one)) != 0) {
       for (std::size_t j = i; j < i + 4; ++j) out[j] = det_log(x[j]);
       continue;
     }
-    const __m256d f = _mm256_load_pd(f_lane), dk = _mm256_load_pd(dk_lane);
+    const __m256i k = _mm256_add_epi64(_mm256_sub_epi64(_mm256_srli_epi64(hx_raw, 20), _mm256_set1_epi64x(1023)),
+                                       _mm256_srli_epi64(bit, 20));
+    const __m256i high = _mm256_or_si256(hx, _mm256_xor_si256(bit, _mm256_set1_epi64x(0x3ff00000)));
+    const __m256d xr = _mm256_castsi256_pd(_mm256_or_si256(_mm256_slli_epi64(high, 32), _mm256_and_si256(bits, low_mask)));
+    const __m256d f = _mm256_sub_pd(xr, _mm256_set1_pd(1.0));
+    const __m256d dk =
+        _mm256_cvtepi32_pd(_mm256_castsi256_si128(_mm256_permutevar8x32_epi32(k, lane_lows)));
+    const __m256d k0 = _mm256_castsi256_pd(_mm256_cmpeq_epi64(k, zero));
+    // (hx - 0x6147a) | (0x6b851 - hx) > 0
+    const __m256d pos = _mm256_castsi256_pd(_mm256_cmpgt_epi64(
+        _mm256_or_si256(_mm256_sub_epi64(hx, _mm256_set1_epi64x(0x6147a)), _mm256_sub_epi64(_mm256_set1_epi64x(0x6b851), hx)),
+        zero));
+
     const __m256d half = _mm256_set1_pd(0.5), two = _mm256_set1_pd(2.0);
     const __m256d ln2hi = _mm256_set1_pd(kLn2Hi), ln2lo = _mm256_set1_pd(kLn2Lo);
     const __m256d s = _mm256_div_pd(f, _mm256_add_pd(two, f));
@@ -266,8 +271,6 @@ constexpr double kExpSmallHi = std::bit_cast<double>(std::uint64_t{0x3fd62e43} <
     const __m256d neg_k0 = _mm256_sub_pd(f, s_f_r);
     const __m256d neg_k = _mm256_sub_pd(_mm256_mul_pd(dk, ln2hi),
                                         _mm256_sub_pd(_mm256_sub_pd(s_f_r, _mm256_mul_pd(dk, ln2lo)), f));
-    const __m256d k0 = _mm256_cmp_pd(_mm256_load_pd(k0_lane), _mm256_setzero_pd(), _CMP_NEQ_OQ);
-    const __m256d pos = _mm256_cmp_pd(_mm256_load_pd(pos_lane), _mm256_setzero_pd(), _CMP_NEQ_OQ);
     const __m256d when_pos = _mm256_blendv_pd(pos_k, pos_k0, k0);
     const __m256d when_neg = _mm256_blendv_pd(neg_k, neg_k0, k0);
     _mm256_storeu_pd(out + i, _mm256_blendv_pd(when_neg, when_pos, pos));

@@ -11,9 +11,28 @@
 namespace verity {
 
 namespace {
-constexpr unsigned __int128 kPcgMultiplier =
-    (static_cast<unsigned __int128>(2549297995355413924ULL) << 64) | 4865540595714422341ULL;
+using u128 = unsigned __int128;
+constexpr u128 kPcgMultiplier = (static_cast<u128>(2549297995355413924ULL) << 64) | 4865540595714422341ULL;
+
+// k steps of the LCG at once: state(n+k) = M^k state(n) + (1 + M + ... + M^(k-1)) increment.
+constexpr u128 kPcgMultiplier2 = kPcgMultiplier * kPcgMultiplier;
+constexpr u128 kPcgMultiplier3 = kPcgMultiplier2 * kPcgMultiplier;
+constexpr u128 kPcgMultiplier4 = kPcgMultiplier3 * kPcgMultiplier;
+constexpr u128 kPcgSum2 = 1 + kPcgMultiplier;
+constexpr u128 kPcgSum3 = kPcgSum2 + kPcgMultiplier2;
+constexpr u128 kPcgSum4 = kPcgSum3 + kPcgMultiplier3;
+
+/// PCG's XSL-RR output function of one state.
+std::uint64_t pcg_output(u128 state) {
+  const std::uint64_t hi = static_cast<std::uint64_t>(state >> 64);
+  const std::uint64_t lo = static_cast<std::uint64_t>(state);
+  const unsigned rot = static_cast<unsigned>(state >> 122);
+  const std::uint64_t x = hi ^ lo;
+  return (x >> rot) | (x << ((64 - rot) & 63));
 }
+
+double unit_of(std::uint64_t bits) { return static_cast<double>(bits >> 11) * 0x1.0p-53; }
+}  // namespace
 
 std::uint64_t splitmix64(std::uint64_t& state) {
   std::uint64_t z = (state += 0x9E3779B97F4A7C15ULL);
@@ -38,14 +57,26 @@ Prng::Prng(std::uint64_t seed, std::uint64_t stream) {
 
 std::uint64_t Prng::next_u64() {
   state_ = state_ * kPcgMultiplier + increment_;
-  const std::uint64_t hi = static_cast<std::uint64_t>(state_ >> 64);
-  const std::uint64_t lo = static_cast<std::uint64_t>(state_);
-  const unsigned rot = static_cast<unsigned>(state_ >> 122);
-  const std::uint64_t x = hi ^ lo;
-  return (x >> rot) | (x << ((64 - rot) & 63));
+  return pcg_output(state_);
 }
 
-double Prng::uniform01() { return static_cast<double>(next_u64() >> 11) * 0x1.0p-53; }
+double Prng::uniform01() { return unit_of(next_u64()); }
+
+void Prng::uniforms(double* out, std::size_t n) {
+  // Four states from the same one, each a jump of 1 to 4 steps: four
+  // independent multiplies where one at a time would wait on the last.
+  const u128 plus2 = kPcgSum2 * increment_, plus3 = kPcgSum3 * increment_, plus4 = kPcgSum4 * increment_;
+  std::size_t i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const u128 s = state_;
+    out[i] = unit_of(pcg_output(s * kPcgMultiplier + increment_));
+    out[i + 1] = unit_of(pcg_output(s * kPcgMultiplier2 + plus2));
+    out[i + 2] = unit_of(pcg_output(s * kPcgMultiplier3 + plus3));
+    state_ = s * kPcgMultiplier4 + plus4;
+    out[i + 3] = unit_of(pcg_output(state_));
+  }
+  for (; i < n; ++i) out[i] = uniform01();
+}
 
 std::uint64_t Prng::below(std::uint64_t n) {
   // Lemire: multiply into 128 bits, reject the small biased zone.
@@ -126,7 +157,23 @@ void Prng::normals(double* out, std::size_t n) {
   double u[32], v[32], logs[32];
   double s[32] = {};  // zeroed only to quiet -Wmaybe-uninitialized: every s[p] used is drawn below
   if (pairs > 32) throw std::invalid_argument("Prng::normals: at most 64 at a time");
-  for (std::size_t p = 0; p < pairs; ++p) s[p] = polar_pair(u[p], v[p]);
+  // polar_pair's tries, drawn in rounds: each try takes two uniforms and
+  // at least one try per missing pair is certain, so a round of that many
+  // draws exactly the uniforms the one-by-one loop would, and no more. A
+  // rejected try is overwritten by the next (no branch to mispredict).
+  double draws[64];
+  for (std::size_t got = 0; got < pairs;) {
+    const std::size_t tries = pairs - got;
+    uniforms(draws, 2 * tries);
+    for (std::size_t t = 0; t < tries; ++t) {
+      const double uu = 2.0 * draws[2 * t] - 1.0, vv = 2.0 * draws[2 * t + 1] - 1.0;
+      const double ss = uu * uu + vv * vv;
+      u[got] = uu;
+      v[got] = vv;
+      s[got] = ss;
+      got += static_cast<std::size_t>((ss < 1.0) & (ss != 0.0));
+    }
+  }
   det_log_n(s, logs, pairs);
   double factors[32];
   polar_factors(logs, s, factors, pairs);

@@ -24,6 +24,9 @@ class Prng {
   std::uint64_t next_u64();
   /// Uniform in [0, 1) with 53 random bits.
   double uniform01();
+  /// n uniforms: the same values, leaving the same state, as n calls of
+  /// uniform01(), drawn four steps at a time.
+  void uniforms(double* out, std::size_t n);
   /// Uniform integer in [0, n); n > 0. Unbiased (Lemire's method).
   std::uint64_t below(std::uint64_t n);
   /// Uniform integer in [lo, hi]; lo <= hi.
@@ -31,8 +34,9 @@ class Prng {
   /// Standard normal (Marsaglia's polar method).
   double normal();
   /// n standard normals: the same values, in the same order, leaving the
-  /// same state, as n calls of normal(); the logarithms run as a batch
-  /// (det_log_n). At most 64 at a time.
+  /// same state, as n calls of normal(). The uniforms are drawn with
+  /// uniforms(), the polar method's tries without branches, and the
+  /// logarithms as a batch (det_log_n). At most 64 at a time.
   void normals(double* out, std::size_t n);
   /// True with probability p.
   bool bernoulli(double p) { return uniform01() < p; }

@@ -285,6 +285,30 @@ BENCHMARK(BM_PlainLoopCeiling)->Arg(2)->Arg(1)->Iterations(1)->UseManualTime()->
 BENCHMARK(BM_PlainLoopEmaCross)->Arg(2)->Arg(1)->Iterations(1)->UseManualTime()->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_GeneratorOnly)->Arg(2)->Arg(1)->Iterations(1)->UseManualTime()->Unit(benchmark::kMillisecond);
 
+// --- the generator's draws ----------------------------------------------------
+//
+// A calibrated bar takes 32 standard normals (scenarios/market/btcusdt_1m.toml:
+// substeps = 32). BM_PrngNormals/1 draws them as the generator does, with
+// Prng::normals (uniforms four PCG steps at a time, the polar tries without
+// branches, the logarithms in AVX2 lanes); BM_PrngNormals/0 with 32 calls
+// of Prng::normal(), the same values one by one. Items are normals.
+
+void BM_PrngNormals(benchmark::State& state) {
+  const bool batch = state.range(0) != 0;
+  Prng prng(42, 7);
+  double out[32];
+  for (auto _ : state) {
+    if (batch) {
+      prng.normals(out, 32);
+    } else {
+      for (double& x : out) x = prng.normal();
+    }
+    benchmark::DoNotOptimize(out);
+  }
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()) * 32);
+}
+BENCHMARK(BM_PrngNormals)->Arg(1)->Arg(0);
+
 // --- a reference engine -------------------------------------------------------
 
 double json_number(const std::string& text, const std::string& key) {

@@ -94,6 +94,20 @@ TEST(DetMath, BatchesGiveTheScalarBits) {
   for (int i = 0; i < 3; ++i) EXPECT_EQ(bits_of(three[i]), bits_of(det_exp(x[40 + i])));
 }
 
+// uniforms(n) is n calls of uniform01(), whatever n is modulo the four
+// states it draws at once.
+TEST(DetMath, UniformsInABatchAreTheOneByOneUniforms) {
+  Prng one(7, 3), batch(7, 3);
+  Prng lengths(13, 4);
+  for (int round = 0; round < 2'000; ++round) {
+    const std::size_t n = static_cast<std::size_t>(lengths.below(70));
+    double out[70];
+    batch.uniforms(out, n);
+    for (std::size_t i = 0; i < n; ++i) ASSERT_EQ(bits_of(out[i]), bits_of(one.uniform01())) << "round " << round;
+  }
+  EXPECT_EQ(one.next_u64(), batch.next_u64());
+}
+
 // normals(n) is n calls of normal(): the same values and the same state
 // after, whatever the spare and the parity of n.
 TEST(DetMath, NormalsInABatchAreTheOneByOneNormals) {
