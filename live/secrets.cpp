@@ -39,7 +39,7 @@ std::expected<Secret, std::string> read_secret(const std::map<std::string, std::
 
 std::expected<Secret, std::string> read_process_secret(std::string_view var) {
   std::map<std::string, std::string> env;
-  for (const std::string name : {std::string(var), std::string(var) + "_FILE"}) {
+  for (const std::string& name : {std::string(var), std::string(var) + "_FILE"}) {
     if (const char* v = std::getenv(name.c_str())) env[name] = v;
   }
   return read_secret(env, var);

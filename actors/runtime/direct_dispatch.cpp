@@ -4,19 +4,21 @@
 
 namespace verity {
 
+// The ring's size is a power of two, so a position wraps with a mask, not
+// a division.
 void DirectDispatcher::Mailbox::push_back(FramePtr f) {
   if (size_ == ring_.size()) {
     std::vector<FramePtr> grown(ring_.size() * 2);
-    for (std::size_t k = 0; k < size_; ++k) grown[k] = std::move(ring_[(head_ + k) % ring_.size()]);
+    for (std::size_t k = 0; k < size_; ++k) grown[k] = std::move(ring_[(head_ + k) & (ring_.size() - 1)]);
     ring_ = std::move(grown);
     head_ = 0;
   }
-  ring_[(head_ + size_++) % ring_.size()] = std::move(f);
+  ring_[(head_ + size_++) & (ring_.size() - 1)] = std::move(f);
 }
 
 FramePtr DirectDispatcher::Mailbox::pop_front() {
   FramePtr f = std::move(ring_[head_]);
-  head_ = (head_ + 1) % ring_.size();
+  head_ = (head_ + 1) & (ring_.size() - 1);
   --size_;
   return f;
 }

@@ -101,7 +101,8 @@ class DirectDispatcher {
   /// that a compile error, so reaching it is a bug. It throws, naming both.
   [[noreturn]] static void refuse(const FramePtr& f);
 
-  /// A FIFO of frames on a ring that doubles when full: an actor's mailbox.
+  /// A FIFO of frames on a ring that doubles when full (from 8, so always a
+  /// power of two): an actor's mailbox.
   class Mailbox {
    public:
     bool empty() const { return size_ == 0; }

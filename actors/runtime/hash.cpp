@@ -4,6 +4,9 @@
 
 #include <cstring>
 
+#include "actors/runtime/detmath.hpp"
+#include "actors/runtime/xxh3_avx2.hpp"
+
 namespace verity {
 
 namespace {
@@ -51,32 +54,46 @@ Hash128 Hash128::from_bytes(std::span<const std::uint8_t> sixteen) {
   return out;
 }
 
-Hash128 hash128(std::span<const std::uint8_t> data) {
-  return from_xxh(XXH3_128bits(data.data(), data.size()));
+namespace {
+// The library's xxh3, or the same function built for AVX2 where the CPU has it.
+XXH128_hash_t xxh3_128(const void* data, std::size_t size) {
+  if (!cpu_has_avx2()) return XXH3_128bits(data, size);
+  XXH128_hash_t h;
+  xxh3_avx2::hash128(data, size, h.low64, h.high64);
+  return h;
+}
+std::uint64_t xxh3_64(const void* data, std::size_t size) {
+  return cpu_has_avx2() ? xxh3_avx2::hash64(data, size) : XXH3_64bits(data, size);
+}
+std::uint64_t xxh3_64(const void* data, std::size_t size, std::uint64_t seed) {
+  return cpu_has_avx2() ? xxh3_avx2::hash64(data, size, seed) : XXH3_64bits_withSeed(data, size, seed);
 }
 
-Hash128 hash128(std::string_view data) {
-  return from_xxh(XXH3_128bits(data.data(), data.size()));
-}
+}  // namespace
+
+Hash128 hash128(std::span<const std::uint8_t> data) { return from_xxh(xxh3_128(data.data(), data.size())); }
+
+Hash128 hash128(std::string_view data) { return from_xxh(xxh3_128(data.data(), data.size())); }
 
 const Hash128& HashChain::append(std::span<const std::uint8_t> record) {
-  scratch_.resize(16 + record.size());
+  const std::size_t size = 16 + record.size();
+  if (scratch_.size() < size) scratch_.resize(size);  // only grows: no bytes are cleared per message
   std::memcpy(scratch_.data(), head_.bytes.data(), 16);
   std::memcpy(scratch_.data() + 16, record.data(), record.size());
-  head_ = from_xxh(XXH3_128bits(scratch_.data(), scratch_.size()));
+  head_ = from_xxh(xxh3_128(scratch_.data(), size));
   return head_;
 }
 
 std::uint64_t seal_checksum(std::span<const std::uint8_t> record, std::size_t checksum_offset) {
   // Hash the bytes before the checksum word, then use that as the seed for
   // the bytes after it: every byte but the checksum itself is covered.
-  const std::uint64_t before = XXH3_64bits(record.data(), checksum_offset);
+  const std::uint64_t before = xxh3_64(record.data(), checksum_offset);
   const std::size_t after = checksum_offset + 8;
-  return XXH3_64bits_withSeed(record.data() + after, record.size() - after, before);
+  return xxh3_64(record.data() + after, record.size() - after, before);
 }
 
 std::uint64_t hash64(std::string_view data, std::uint64_t seed) {
-  return XXH3_64bits_withSeed(data.data(), data.size(), seed);
+  return xxh3_64(data.data(), data.size(), seed);
 }
 
 }  // namespace verity

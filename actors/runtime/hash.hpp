@@ -9,6 +9,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace verity {
 
@@ -40,7 +41,7 @@ class HashChain {
 
  private:
   Hash128 head_{};
-  std::basic_string<std::uint8_t> scratch_;
+  std::vector<std::uint8_t> scratch_;  // head || record; as big as the biggest record so far
 };
 
 /// xxh3-64 of every byte of a sealed record except the 8-byte checksum word

@@ -277,6 +277,16 @@ void BM_HashChainOnly(benchmark::State& state) {
   set_message_counters(state, feed.issued());
 }
 
+/// Only the seal: the xxh3-64 checksum every envelope carries (seal_checksum),
+/// one message per iteration. With BM_HashChainOnly, the two hashes each
+/// message costs whatever else changes.
+void BM_SealChecksumOnly(benchmark::State& state) {
+  templates();
+  FrameFeed feed(state);
+  for (auto _ : state) benchmark::DoNotOptimize(seal_checksum(feed.next().bytes(), kChecksumOffset));
+  set_message_counters(state, feed.issued());
+}
+
 // K = 5 is the sim's messages per bar (one step per bar); K = 100 shows what
 // bigger batches would buy. Each run appends kRunMessages to a fresh journal.
 BENCHMARK(BM_RawRocksDbWriteBatch)->Arg(5)->Iterations(kRunMessages / 5)->UseRealTime();
@@ -286,6 +296,7 @@ BENCHMARK(BM_JournalAppendFull)->Arg(100)->Iterations(kRunMessages / 100)->UseRe
 BENCHMARK(BM_JournalAppendFullWalOff)->Arg(5)->Iterations(kRunMessages / 5)->UseRealTime();
 BENCHMARK(BM_JournalAppendMemory)->Arg(5)->Iterations(kRunMessages / 5)->UseRealTime();
 BENCHMARK(BM_HashChainOnly);
+BENCHMARK(BM_SealChecksumOnly);
 
 // --- the summary printed after the table ------------------------------------
 
