@@ -75,16 +75,18 @@ kj::Array<capnp::word> seal(capnp::MessageBuilder& builder) {
     single.setRoot(builder.getRoot<capnp::AnyStruct>().asReader());
     return seal(single);
   }
-  auto segment = segments[0];
-  auto words = kj::heapArray<capnp::word>(segment.size() + 1);
-  auto* bytes = reinterpret_cast<std::uint8_t*>(words.begin());
+  auto words = kj::heapArray<capnp::word>(segments[0].size() + 1);
+  seal_segment(segments[0], words.begin());
+  return words;
+}
+
+void seal_segment(kj::ArrayPtr<const capnp::word> segment, capnp::word* out) {
+  auto* bytes = reinterpret_cast<std::uint8_t*>(out);
   write_u32(bytes, 0);  // segment count - 1
   write_u32(bytes + 4, static_cast<std::uint32_t>(segment.size()));
   std::memcpy(bytes + 8, segment.begin(), segment.size() * sizeof(capnp::word));
-  auto span = as_bytes(words.asPtr());
-  const std::uint64_t sum = seal_checksum(span, kChecksumOffset);
+  const std::uint64_t sum = seal_checksum({bytes, (segment.size() + 1) * sizeof(capnp::word)}, kChecksumOffset);
   std::memcpy(bytes + kChecksumOffset, &sum, 8);
-  return words;
 }
 
 std::expected<void, std::string> verify_sealed(std::span<const std::uint8_t> bytes) {
@@ -130,14 +132,18 @@ capnp::ReaderOptions unlimited_traversal() {
 }  // namespace
 
 Frame::Frame(kj::Array<capnp::word> words)
-    : words_(kj::mv(words)),
-      checked_(std::make_unique<capnp::FlatArrayMessageReader>(words_.asPtr(), unlimited_traversal())),
+    : owned_(kj::mv(words)),
+      data_(owned_.begin()),
+      size_(owned_.size()),
+      checked_(std::make_unique<capnp::FlatArrayMessageReader>(owned_.asPtr(), unlimited_traversal())),
       envelope_(checked_->getRoot<schema::Envelope>()) {}
 
 Frame::Frame(kj::Array<capnp::word> words, Built)
-    : words_(kj::mv(words)),
+    : owned_(kj::mv(words)),
+      data_(owned_.begin()),
+      size_(owned_.size()),
       // Word 0 is the segment table; the segment, root pointer first, follows.
-      envelope_(capnp::readMessageUnchecked<schema::Envelope>(words_.begin() + 1)) {}
+      envelope_(capnp::readMessageUnchecked<schema::Envelope>(owned_.begin() + 1)) {}
 
 std::expected<FramePtr, std::string> Frame::decode(std::span<const std::uint8_t> bytes) {
   if (auto ok = verify_sealed(bytes); !ok) return std::unexpected(ok.error());

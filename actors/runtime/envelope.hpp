@@ -82,6 +82,9 @@ bool parse_actor(std::string_view name, ActorId& out);
 /// Copies a built message into one segment and writes its checksum.
 /// The root struct must have `checksum @0 :UInt64` as its first field.
 kj::Array<capnp::word> seal(capnp::MessageBuilder& builder);
+/// seal() of a message already in one segment, into `out`, which holds
+/// segment.size() + 1 words: the segment table, the segment, the checksum.
+void seal_segment(kj::ArrayPtr<const capnp::word> segment, capnp::word* out);
 
 /// Checks framing (one segment, root struct right after the root pointer)
 /// and the checksum. The error says which check failed.
@@ -94,9 +97,40 @@ inline std::span<const std::uint8_t> as_bytes(kj::ArrayPtr<const capnp::word> wo
   return {reinterpret_cast<const std::uint8_t*>(words.begin()), words.size() * sizeof(capnp::word)};
 }
 
+class Frame;
+using FramePtr = std::shared_ptr<const Frame>;
+
+namespace detail {
+/// Where Frame::build's words go: `count` words right after the shared
+/// pointer's control block (which holds the frame), in the same allocation.
+struct FrameTail {
+  std::size_t count = 0;
+  capnp::word* words = nullptr;  // set when the block is allocated
+};
+template <class T>
+struct FrameAllocator {
+  using value_type = T;
+  FrameTail* tail;
+  explicit FrameAllocator(FrameTail* t) : tail(t) {}
+  template <class U>
+  FrameAllocator(const FrameAllocator<U>& other) : tail(other.tail) {}
+  T* allocate(std::size_t n) {
+    const std::size_t head = (n * sizeof(T) + sizeof(capnp::word) - 1) / sizeof(capnp::word) * sizeof(capnp::word);
+    auto* block = static_cast<std::byte*>(::operator new(head + tail->count * sizeof(capnp::word)));
+    tail->words = reinterpret_cast<capnp::word*>(block + head);
+    return reinterpret_cast<T*>(block);
+  }
+  void deallocate(T* p, std::size_t) { ::operator delete(p); }
+  template <class U>
+  bool operator==(const FrameAllocator<U>& other) const { return tail == other.tail; }
+};
+}  // namespace detail
+
 /// An immutable sealed envelope. Shared between actors by pointer; never
 /// modified after construction.
 class Frame {
+  struct Key {};  // Frame::build's constructor is for build() alone
+
  public:
   /// Takes ownership of sealed words read from outside (decode verified
   /// them): they are read through a bounds-checked Cap'n Proto reader.
@@ -107,6 +141,20 @@ class Frame {
   /// what a message costs to receive.
   struct Built {};
   Frame(kj::Array<capnp::word> words, Built);
+  /// A built frame of `words` words that `write(capnp::word*)` fills with a
+  /// sealed record (seal_segment, or a patched copy of one): as Built, but
+  /// the words share one allocation with the frame and its reference
+  /// counts, so a message costs one allocation, not two.
+  template <class Write>
+  static FramePtr build(std::size_t words, Write&& write) {
+    detail::FrameTail tail{words};
+    return std::allocate_shared<const Frame>(detail::FrameAllocator<Frame>(&tail), Key{}, tail, write);
+  }
+  template <class Write>
+  Frame(Key, const detail::FrameTail& tail, Write& write)
+      : data_(tail.words),
+        size_(tail.count),
+        envelope_((write(tail.words), capnp::readMessageUnchecked<schema::Envelope>(tail.words + 1))) {}
   Frame(const Frame&) = delete;
   Frame& operator=(const Frame&) = delete;
 
@@ -114,7 +162,7 @@ class Frame {
   static std::expected<std::shared_ptr<const Frame>, std::string> decode(
       std::span<const std::uint8_t> bytes);
 
-  std::span<const std::uint8_t> bytes() const { return as_bytes(words_.asPtr()); }
+  std::span<const std::uint8_t> bytes() const { return as_bytes(kj::arrayPtr(data_, size_)); }
   schema::Envelope::Reader envelope() const { return envelope_; }
 
   std::uint64_t seq() const { return envelope_.getSeq(); }
@@ -124,12 +172,12 @@ class Frame {
   Kind kind() const { return envelope_.getPayload().which(); }
 
  private:
-  kj::Array<capnp::word> words_;
+  kj::Array<capnp::word> owned_;  // empty for Frame::build's frames, whose words follow the frame
+  const capnp::word* data_;
+  std::size_t size_;  // words
   std::unique_ptr<capnp::FlatArrayMessageReader> checked_;  // null for built frames
   schema::Envelope::Reader envelope_;
 };
-
-using FramePtr = std::shared_ptr<const Frame>;
 
 /// A typed message between actors: the frame plus the payload type it holds.
 /// CAF matches handlers on Msg<T>, so an actor's interface lists the

@@ -28,7 +28,12 @@ schema::Envelope::Builder Session::start(capnp::MallocMessageBuilder& builder, A
   return e;
 }
 
-FramePtr Session::finish(capnp::MallocMessageBuilder& builder, Kind kind) { return finish_words(seal(builder), kind); }
+FramePtr Session::finish(capnp::MallocMessageBuilder& builder, Kind kind) {
+  auto segments = builder.getSegmentsForOutput();
+  if (segments.size() != 1) return journal_frame(std::make_shared<const Frame>(seal(builder), Frame::Built{}), kind);
+  const auto segment = segments[0];
+  return journal_frame(Frame::build(segment.size() + 1, [&](capnp::word* out) { seal_segment(segment, out); }), kind);
+}
 
 namespace {
 /// Where the envelope's seq and destination sit in a sealed record: the root
@@ -51,20 +56,21 @@ const EnvelopeSlots& envelope_slots() {
 
 FramePtr Session::copy_to(const Frame& like, ActorId destination, Kind kind) {
   const auto bytes = like.bytes();
-  auto words = kj::heapArray<capnp::word>(bytes.size() / sizeof(capnp::word));
-  auto* out = reinterpret_cast<std::uint8_t*>(words.begin());
-  std::memcpy(out, bytes.data(), bytes.size());
   const std::uint64_t seq = journal_.last_seq() + 1;
   const auto dest = static_cast<std::uint16_t>(destination);
-  std::memcpy(out + envelope_slots().seq_byte, &seq, sizeof seq);
-  std::memcpy(out + envelope_slots().destination_byte, &dest, sizeof dest);
-  const std::uint64_t sum = seal_checksum(std::span<const std::uint8_t>(out, bytes.size()), kChecksumOffset);
-  std::memcpy(out + kChecksumOffset, &sum, sizeof sum);
-  return finish_words(kj::mv(words), kind);
+  return journal_frame(Frame::build(bytes.size() / sizeof(capnp::word),
+                                    [&](capnp::word* words) {
+                                      auto* out = reinterpret_cast<std::uint8_t*>(words);
+                                      std::memcpy(out, bytes.data(), bytes.size());
+                                      std::memcpy(out + envelope_slots().seq_byte, &seq, sizeof seq);
+                                      std::memcpy(out + envelope_slots().destination_byte, &dest, sizeof dest);
+                                      const std::uint64_t sum = seal_checksum({out, bytes.size()}, kChecksumOffset);
+                                      std::memcpy(out + kChecksumOffset, &sum, sizeof sum);
+                                    }),
+                       kind);
 }
 
-FramePtr Session::finish_words(kj::Array<capnp::word> words, Kind kind) {
-  auto frame = std::make_shared<const Frame>(kj::mv(words), Frame::Built{});
+FramePtr Session::journal_frame(FramePtr frame, Kind kind) {
   journal_.record(*frame);
   counts_[static_cast<std::size_t>(kind)] += 1;
   if (kind == Kind::ACCOUNT_SNAPSHOT) last_account_ = frame;

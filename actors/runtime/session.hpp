@@ -92,8 +92,9 @@ class Session {
  private:
   schema::Envelope::Builder start(capnp::MallocMessageBuilder& builder, ActorId source, ActorId destination);
   FramePtr finish(capnp::MallocMessageBuilder& builder, Kind kind);
-  /// Stamps, journals and shares sealed words (finish and copy_to).
-  FramePtr finish_words(kj::Array<capnp::word> words, Kind kind);
+  /// Journals a frame just made (finish and copy_to), counts it and shows
+  /// it to the observer.
+  FramePtr journal_frame(FramePtr frame, Kind kind);
   /// `like`'s bytes as the next message, to `destination`.
   FramePtr copy_to(const Frame& like, ActorId destination, Kind kind);
 
