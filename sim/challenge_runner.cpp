@@ -151,6 +151,7 @@ AttemptResult run_configured_attempt(const Config& config, std::uint64_t index, 
     }
     tap.finish(r);
     r.bars = static_cast<std::uint64_t>(sim->bars);
+    r.messages = sim->messages;
     r.equity_end_usd = sim->equity_end_usd;
     r.final_hash = sim->final_hash.hex();
   } catch (const std::exception& e) {

@@ -66,6 +66,7 @@ struct AttemptResult {
   int trading_days = 0;
   std::int64_t start_ns = 0, end_ns = 0;
   std::uint64_t bars = 0;
+  std::uint64_t messages = 0;     // messages the session made (and hashed); not in partial results
   double equity_end_usd = 0;
   std::string final_hash;         // hex of the session's journal chain: re-verifiable alone
   // Breach (outcome breached): the rule, when, and the numbers behind it.

@@ -176,6 +176,9 @@ void BM_ChallengeBatch(benchmark::State& state) {
     return;
   }
   set_rates(state, static_cast<double>(s.bars), s.threads, t);
+  double messages = 0;
+  for (const AttemptResult& a : run->attempts) messages += static_cast<double>(a.messages);
+  state.counters["messages_per_bar"] = messages / static_cast<double>(s.bars);
   state.counters["attempts"] = static_cast<double>(s.attempts);
   state.counters["passed"] = static_cast<double>(s.passed);
   state.SetLabel("batch_hash=" + s.final_hash.substr(0, 16));
