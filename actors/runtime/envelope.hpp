@@ -163,6 +163,9 @@ class Frame {
       std::span<const std::uint8_t> bytes);
 
   std::span<const std::uint8_t> bytes() const { return as_bytes(kj::arrayPtr(data_, size_)); }
+  /// Made by this process from a builder (Built or build()), so laid out by
+  /// this binary's schema; false for frames decoded from outside.
+  bool built() const { return !checked_; }
   schema::Envelope::Reader envelope() const { return envelope_; }
 
   std::uint64_t seq() const { return envelope_.getSeq(); }

@@ -8,6 +8,8 @@
 // only caller from outside the graph.
 #pragma once
 
+#include <capnp/schema.h>
+
 #include <array>
 #include <functional>
 #include <vector>
@@ -46,13 +48,20 @@ class Session {
 
   /// The same payload on to several actors, a new envelope each, made in
   /// the order given: exactly the bytes `forward` would make for each in
-  /// turn. The first is built; the others are its bytes with their own seq
-  /// and destination (the only fields that differ) and resealed.
+  /// turn. Each is a copy of a built envelope with the header fields that
+  /// start() writes set anew and the checksum resealed: of `in` itself
+  /// when `forward` would lay the payload out as `in` has it (a frame this
+  /// binary built, whose payload holds at most one pointer, a Text or Data:
+  /// a bar), otherwise of the first forward.
   template <class T, std::size_t N>
   std::array<Msg<T>, N> forward_all(ActorId source, const std::array<ActorId, N>& destinations, const Msg<T>& in) {
+    static const bool copies_alike = copies_alike_from(capnp::Schema::from<T>());
     std::array<Msg<T>, N> out;
-    out[0] = forward(source, destinations[0], in);
-    for (std::size_t k = 1; k < N; ++k) out[k] = Msg<T>{copy_to(*out[0].frame, destinations[k], Payload<T>::kind)};
+    out[0] = copies_alike && in.frame->built() ? Msg<T>{restamp(*in.frame, source, destinations[0], Payload<T>::kind)}
+                                               : forward(source, destinations[0], in);
+    for (std::size_t k = 1; k < N; ++k) {
+      out[k] = Msg<T>{restamp(*out[0].frame, source, destinations[k], Payload<T>::kind)};
+    }
     return out;
   }
 
@@ -92,11 +101,17 @@ class Session {
  private:
   schema::Envelope::Builder start(capnp::MallocMessageBuilder& builder, ActorId source, ActorId destination);
   FramePtr finish(capnp::MallocMessageBuilder& builder, Kind kind);
-  /// Journals a frame just made (finish and copy_to), counts it and shows
+  /// Journals a frame just made (finish and restamp), counts it and shows
   /// it to the observer.
   FramePtr journal_frame(FramePtr frame, Kind kind);
-  /// `like`'s bytes as the next message, to `destination`.
-  FramePtr copy_to(const Frame& like, ActorId destination, Kind kind);
+  /// `like`'s bytes as the next message from `source` to `destination`:
+  /// the envelope's session, seq, time, source and destination set as
+  /// start() sets them, and resealed. `like` must be built().
+  FramePtr restamp(const Frame& like, ActorId source, ActorId destination, Kind kind);
+  /// True when a payload of this type, copied by a builder (forward), is
+  /// laid out as any builder laid it out: it holds no pointer but at most
+  /// one Text or Data.
+  static bool copies_alike_from(capnp::StructSchema payload);
 
   JournalWriter& journal_;
   Logger logger_;

@@ -597,7 +597,13 @@ FramePtr frame_with_seq(std::uint64_t seq) {
 
 // forward_all builds once and copies: the bytes, seqs and chain must be
 // those of forwarding to each destination in turn.
-TEST(SessionForward, ForwardAllMakesTheBytesOfForwardsOneByOne) {
+// forward_all copies a bar this binary built (the sequencer's input) and
+// builds the first forward of one decoded from outside (a replayed input):
+// the bytes are forward's either way.
+class SessionForward : public ::testing::TestWithParam<bool> {};
+
+TEST_P(SessionForward, ForwardAllMakesTheBytesOfForwardsOneByOne) {
+  const bool decoded = GetParam();
   MemoryStore one_store, all_store;
   auto one_writer = create_writer(one_store);
   auto all_writer = create_writer(all_store);
@@ -615,6 +621,14 @@ TEST(SessionForward, ForwardAllMakesTheBytesOfForwardsOneByOne) {
         b.setHigh(50'010.0 + step);
         b.setClose(50'000.0 + step);
       });
+      if (decoded) {
+        auto from_outside = Frame::decode(in.frame->bytes());
+        ASSERT_TRUE(from_outside.has_value()) << from_outside.error();
+        in.frame = std::move(*from_outside);
+        ASSERT_FALSE(in.frame->built());
+      }
+      // The forwards go out a step later than the input came in (a later time).
+      s->begin_step(kStartNs + step * kMinuteNs + 1);
       if (s == &one) {
         for (ActorId d : destinations) {
           auto m = one.forward(ActorId::FEED, d, in);
@@ -635,6 +649,8 @@ TEST(SessionForward, ForwardAllMakesTheBytesOfForwardsOneByOne) {
   EXPECT_EQ(all_writer->last_seq(), one_writer->last_seq());
   EXPECT_EQ(all.counts(), one.counts());
 }
+INSTANTIATE_TEST_SUITE_P(Inputs, SessionForward, ::testing::Values(false, true),
+                         [](const auto& info) { return info.param ? "Decoded" : "Built"; });
 
 TEST(JournalWriterDeathTest, ASeqGapIsAnInvariantFailure) {
   // Seqs are gapless by contract; a writer handed a gap is a bug upstream,
