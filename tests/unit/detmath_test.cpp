@@ -94,33 +94,35 @@ TEST(DetMath, BatchesGiveTheScalarBits) {
   for (int i = 0; i < 3; ++i) EXPECT_EQ(bits_of(three[i]), bits_of(det_exp(x[40 + i])));
 }
 
+// Draws 2,000 batches of random lengths up to `most` with `batch(prng, out,
+// n)` from one stream and the same values one at a time with `one(prng)`
+// from a twin: the bits must agree, and the streams end in the same state.
+template <class Batch, class One>
+void expect_batches_are_one_by_one(std::size_t most, Batch batch, One one) {
+  Prng by_batch(5, 9), by_one(5, 9);
+  Prng lengths(11, 2);
+  std::vector<double> out(most);
+  for (int round = 0; round < 2'000; ++round) {
+    const std::size_t n = static_cast<std::size_t>(lengths.below(most + 1));
+    batch(by_batch, out.data(), n);
+    for (std::size_t i = 0; i < n; ++i) ASSERT_EQ(bits_of(out[i]), bits_of(one(by_one))) << "round " << round;
+  }
+  EXPECT_EQ(bits_of(one(by_one)), bits_of(one(by_batch)));
+  EXPECT_EQ(by_one.next_u64(), by_batch.next_u64());
+}
+
 // uniforms(n) is n calls of uniform01(), whatever n is modulo the four
 // states it draws at once.
 TEST(DetMath, UniformsInABatchAreTheOneByOneUniforms) {
-  Prng one(7, 3), batch(7, 3);
-  Prng lengths(13, 4);
-  for (int round = 0; round < 2'000; ++round) {
-    const std::size_t n = static_cast<std::size_t>(lengths.below(70));
-    double out[70];
-    batch.uniforms(out, n);
-    for (std::size_t i = 0; i < n; ++i) ASSERT_EQ(bits_of(out[i]), bits_of(one.uniform01())) << "round " << round;
-  }
-  EXPECT_EQ(one.next_u64(), batch.next_u64());
+  expect_batches_are_one_by_one(
+      70, [](Prng& p, double* out, std::size_t n) { p.uniforms(out, n); }, [](Prng& p) { return p.uniform01(); });
 }
 
 // normals(n) is n calls of normal(): the same values and the same state
 // after, whatever the spare and the parity of n.
 TEST(DetMath, NormalsInABatchAreTheOneByOneNormals) {
-  Prng one(5, 9), batch(5, 9);
-  Prng lengths(11, 2);
-  for (int round = 0; round < 2'000; ++round) {
-    const std::size_t n = static_cast<std::size_t>(lengths.below(65));
-    double out[64];
-    batch.normals(out, n);
-    for (std::size_t i = 0; i < n; ++i) ASSERT_EQ(bits_of(out[i]), bits_of(one.normal())) << "round " << round;
-  }
-  EXPECT_EQ(bits_of(one.normal()), bits_of(batch.normal()));
-  EXPECT_EQ(one.next_u64(), batch.next_u64());
+  expect_batches_are_one_by_one(
+      64, [](Prng& p, double* out, std::size_t n) { p.normals(out, n); }, [](Prng& p) { return p.normal(); });
 }
 
 }  // namespace
