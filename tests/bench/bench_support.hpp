@@ -12,6 +12,11 @@
 
 namespace verity::bench {
 
+/// Issue 4's challenge batch: 10,000 attempts of 30 days of 1-minute bars
+/// (432M bars), to run in at most 180 s on this machine's 2 cores.
+inline constexpr double kChallengeBars = 10'000.0 * 30 * 1440;
+inline constexpr double kChallengeTargetS = 180;
+
 /// CPU seconds used so far by this thread or by the whole process (RocksDB's
 /// background flushes and compactions included).
 inline double cpu_seconds(clockid_t clock) {
