@@ -32,6 +32,15 @@ std::uint64_t pcg_output(u128 state) {
 }
 
 double unit_of(std::uint64_t bits) { return static_cast<double>(bits >> 11) * 0x1.0p-53; }
+
+/// One try of Marsaglia's polar method from two uniforms in [0, 1): the
+/// point (u, v) in (-1, 1)^2 and s = u^2 + v^2, kept when it is in the unit
+/// disc but not its centre. normal() and normals() both try this way.
+struct PolarTry {
+  double u, v, s;
+  explicit PolarTry(double a, double b) : u(2.0 * a - 1.0), v(2.0 * b - 1.0), s(u * u + v * v) {}
+  bool kept() const { return (s < 1.0) & (s != 0.0); }  // & : no branch in normals()' loop
+};
 }  // namespace
 
 std::uint64_t splitmix64(std::uint64_t& state) {
@@ -98,27 +107,20 @@ std::int64_t Prng::range(std::int64_t lo, std::int64_t hi) {
   return static_cast<std::int64_t>(static_cast<std::uint64_t>(lo) + below(span + 1));
 }
 
-double Prng::polar_pair(double& u, double& v) {
-  double s;
-  do {
-    u = 2.0 * uniform01() - 1.0;
-    v = 2.0 * uniform01() - 1.0;
-    s = u * u + v * v;
-  } while (s >= 1.0 || s == 0.0);
-  return s;
-}
-
 double Prng::normal() {
   if (has_spare_) {
     has_spare_ = false;
     return spare_normal_;
   }
-  double u, v;
-  const double s = polar_pair(u, v);
-  const double factor = std::sqrt(-2.0 * det_log(s) / s);
-  spare_normal_ = v * factor;
-  has_spare_ = true;
-  return u * factor;
+  for (;;) {
+    const double a = uniform01();  // u's uniform is drawn before v's
+    const PolarTry t(a, uniform01());
+    if (!t.kept()) continue;
+    const double factor = std::sqrt(-2.0 * det_log(t.s) / t.s);
+    spare_normal_ = t.v * factor;
+    has_spare_ = true;
+    return t.u * factor;
+  }
 }
 
 namespace {
@@ -157,21 +159,20 @@ void Prng::normals(double* out, std::size_t n) {
   double u[32], v[32], logs[32];
   double s[32] = {};  // zeroed only to quiet -Wmaybe-uninitialized: every s[p] used is drawn below
   if (pairs > 32) throw std::invalid_argument("Prng::normals: at most 64 at a time");
-  // polar_pair's tries, drawn in rounds: each try takes two uniforms and
-  // at least one try per missing pair is certain, so a round of that many
+  // normal()'s tries, drawn in rounds: each try takes two uniforms and at
+  // least one try per missing pair is certain, so a round of that many
   // draws exactly the uniforms the one-by-one loop would, and no more. A
-  // rejected try is overwritten by the next (no branch to mispredict).
+  // try not kept is overwritten by the next (no branch to mispredict).
   double draws[64];
   for (std::size_t got = 0; got < pairs;) {
     const std::size_t tries = pairs - got;
     uniforms(draws, 2 * tries);
-    for (std::size_t t = 0; t < tries; ++t) {
-      const double uu = 2.0 * draws[2 * t] - 1.0, vv = 2.0 * draws[2 * t + 1] - 1.0;
-      const double ss = uu * uu + vv * vv;
-      u[got] = uu;
-      v[got] = vv;
-      s[got] = ss;
-      got += static_cast<std::size_t>((ss < 1.0) & (ss != 0.0));
+    for (std::size_t k = 0; k < tries; ++k) {
+      const PolarTry t(draws[2 * k], draws[2 * k + 1]);
+      u[got] = t.u;
+      v[got] = t.v;
+      s[got] = t.s;
+      got += static_cast<std::size_t>(t.kept());
     }
   }
   det_log_n(s, logs, pairs);

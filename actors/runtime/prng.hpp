@@ -56,9 +56,6 @@ class Prng {
   }
 
  private:
-  /// The polar method's draw: a point (u, v) uniform in the unit disc, not
-  /// the centre; returns s = u^2 + v^2.
-  double polar_pair(double& u, double& v);
   unsigned __int128 state_;
   unsigned __int128 increment_;
   double spare_normal_ = 0.0;
