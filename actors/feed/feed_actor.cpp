@@ -54,7 +54,7 @@ auto feed_handlers(Self self, const Wiring* w) {
                       std::to_string(w->config->risk.alert_volatility_pct) + "%)");
           }));
         }
-        // Made together (one build, two copies), sent in the same order.
+        // Made together (copies of the input, see forward_all), sent in the same order.
         auto [to_features, to_execution, to_portfolio] = s.forward_all(
             ActorId::FEED, std::array{ActorId::FEATURES, ActorId::EXECUTION, ActorId::PORTFOLIO}, in);
         self->send(w->features, std::move(to_features));
