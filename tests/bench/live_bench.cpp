@@ -80,8 +80,9 @@ void BM_LiveDecisionLatency(benchmark::State& state) {
     config.live.max_bars = kLiveBarsPerPair * static_cast<std::int64_t>(pairs.size());
     config.live.http_port = -1;
     config.journal.durability = durability;
-    // The mock's clock runs a minute per bar tick: the widest recvWindow
-    // Binance allows keeps most signed calls inside it (-1021 still happens).
+    // The mock's clock runs a minute per bar tick, and an offset goes stale
+    // after recvWindow of wall time: the widest Binance allows spares most
+    // orders a -1021 and a resync.
     config.live.recv_window_ms = 60'000;
     config.risk.rate_limit_per_hour = 1'000;
     config.risk.rate_limit_high_per_hour = 1'000;

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <mutex>
+#include <thread>
 
 #include "live/binance/binance_rest.hpp"
 #include "tests/support/mock_binance.hpp"
@@ -336,6 +337,34 @@ TEST(BinanceRest, ClockJumpIsResyncedOnce) {
   mock->advance(10);  // the venue's clock jumps ten minutes
   auto a = rest.account();
   ASSERT_TRUE(a) << a.error().text();
+  EXPECT_EQ(rest.stats().time_syncs, 2u);
+  EXPECT_EQ(mock->stats().timestamp_failures, 1u);
+}
+
+TEST(BinanceRest, TheMocksTimeLapseIsNotAClockJump) {
+  auto mock = start_mock();
+  ASSERT_TRUE(mock);
+  SleepLog log;
+  BinanceRestOptions o = rest_options(*mock, log);
+  o.recv_window_ms = 1'000;
+  BinanceRest rest(o, mock_credentials());
+  ASSERT_TRUE(rest.account());
+  EXPECT_EQ(rest.stats().time_syncs, 1u);
+  // Hours of market time in a few wall milliseconds: the offset measured
+  // before them is still fresh, as it would be on a venue whose clock ran
+  // with the wall.
+  const std::int64_t before = mock->now_ms();
+  mock->run(1ms);
+  while (mock->now_ms() < before + 20 * 60'000) std::this_thread::sleep_for(1ms);
+  mock->pause();
+  auto fresh = rest.account();
+  ASSERT_TRUE(fresh) << fresh.error().text();
+  EXPECT_EQ(rest.stats().time_syncs, 1u);
+  EXPECT_EQ(mock->stats().timestamp_failures, 0u);
+  // Past the window in wall time, the same offset is stale: one refusal, a resync.
+  std::this_thread::sleep_for(1'100ms);
+  auto stale = rest.account();
+  ASSERT_TRUE(stale) << stale.error().text();
   EXPECT_EQ(rest.stats().time_syncs, 2u);
   EXPECT_EQ(mock->stats().timestamp_failures, 1u);
 }

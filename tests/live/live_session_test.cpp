@@ -64,6 +64,20 @@ std::uint64_t count_inputs(JournalStore& store, std::uint64_t session, Kind kind
   return n;
 }
 
+/// The details of the venue's refusals the session journaled, one a line.
+std::string refusals(JournalStore& store, std::uint64_t session) {
+  std::string out;
+  auto reader = JournalReader::open(store, session);
+  if (!reader) return reader.error();
+  (void)reader->for_each(1, reader->head().last_seq, [&](const FramePtr& f) {
+    if (f->source() != ActorId::EXTERNAL || f->kind() != Kind::EXECUTION_REPORT) return true;
+    const auto report = f->envelope().getPayload().getExecutionReport();
+    if (report.getStatus() == schema::OrderStatus::REJECTED) out += "\n  " + text_of(report.getDetail());
+    return true;
+  });
+  return out;
+}
+
 /// Runs one accelerated session with faults along the way and operator
 /// commands, and checks what every live session must give.
 struct FaultRun {
@@ -160,7 +174,7 @@ TEST(LiveSession, LiveModeSendsSignedOrdersAndReplaysTheVenuesAnswers) {
   EXPECT_EQ(stats.signature_failures, 0u);
   for (const auto& [client_id, n] : stats.orders_by_client_id) EXPECT_EQ(n, 1u) << client_id;
   EXPECT_GT(r.orders_sent, 0u) << "the session traded: the test says something about orders";
-  EXPECT_EQ(stats.orders_created, r.orders_sent) << "sent " << r.orders_sent;
+  EXPECT_EQ(stats.orders_created, r.orders_sent) << "sent " << r.orders_sent << "; refused:" << refusals(store, r.session);
   EXPECT_EQ(count_inputs(store, r.session, Kind::EXECUTION_REPORT), r.reports);
   // The key and the secret signed every order and are in no journaled byte.
   {

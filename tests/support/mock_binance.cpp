@@ -24,6 +24,8 @@ using net::HttpResponse;
 
 namespace {
 
+constexpr std::int64_t kMaxRecvWindowMs = 60'000;  // Binance's widest recvWindow
+
 std::int64_t to_i64(const std::string& s) { return static_cast<std::int64_t>(std::strtoll(s.c_str(), nullptr, 10)); }
 
 std::string dec(double v) {
@@ -115,6 +117,13 @@ struct MockBinance::State {
   mutable LiveClock wall;  // for server time within a bar and stalls; read under `mutex`
   std::int64_t now_close_ms = 0;
   std::int64_t last_advance_wall_ms = 0;
+  /// The runner's steps within the widest recvWindow, oldest first: when
+  /// each was taken (wall ms) and the server time just before it.
+  struct LapseStep {
+    std::int64_t wall_ms = 0;
+    std::int64_t server_before_ms = 0;
+  };
+  std::deque<LapseStep> lapse_steps;
   std::map<std::string, std::map<std::int64_t, std::size_t>> index;  // symbol -> open ms -> bar
   std::map<std::int64_t, MockOrder> orders;
   std::int64_t next_order_id = 1;
@@ -142,6 +151,23 @@ struct MockBinance::State {
     if (!options.server_time_runs_within_bar) return now_close_ms;
     const std::int64_t within = std::clamp<std::int64_t>(wall_ms() - last_advance_wall_ms, 0, options.interval_ms - 1);
     return now_close_ms + within;
+  }
+
+  /// The oldest timestamp a signed request may carry: the server's time
+  /// `window_ms` of wall time ago. Without run() that is Binance's rule, now
+  /// less the window. run() is a time lapse, a bar per tick, but the network
+  /// is no faster for it: each tick in the window is unwound (the server's
+  /// time before it, less the wall time back to the window's start), so an
+  /// offset measured before a tick is as fresh as on a real venue. advance()
+  /// is a jump of the clock, not a tick: it clears lapse_steps, and an
+  /// offset measured before it is refused.
+  std::int64_t oldest_fresh_ms(std::int64_t window_ms) const {
+    std::int64_t oldest = server_ms() - window_ms;
+    const std::int64_t since = wall_ms() - window_ms;
+    for (auto it = lapse_steps.rbegin(); it != lapse_steps.rend() && it->wall_ms >= since; ++it) {
+      oldest = std::min(oldest, it->server_before_ms - (it->wall_ms - since));
+    }
+    return oldest;
   }
 
   // --- market data ------------------------------------------------------------------
@@ -365,7 +391,7 @@ struct MockBinance::State {
     if (!p.contains("timestamp")) return missing("timestamp");
     if (!p.contains("signature")) return missing("signature");
     const std::int64_t recv_window = p.contains("recvWindow") ? to_i64(p.at("recvWindow")) : 5000;
-    if (recv_window <= 0 || recv_window > 60'000) return api_error(400, -1131, "recvWindow must be less than 60000");
+    if (recv_window <= 0 || recv_window > kMaxRecvWindowMs) return api_error(400, -1131, "recvWindow must be less than 60000");
     std::string signature;
     const std::size_t q = req.target.find('?');
     const std::string raw_query = q == std::string::npos ? std::string() : req.target.substr(q + 1);
@@ -375,8 +401,7 @@ struct MockBinance::State {
       return api_error(400, -1022, "Signature for this request is not valid.");
     }
     const std::int64_t ts = to_i64(p.at("timestamp"));
-    const std::int64_t server = server_ms();
-    if (ts > server + 1000 || server - ts > recv_window) {
+    if (ts > server_ms() + 1000 || ts < oldest_fresh_ms(recv_window)) {
       ++stats.timestamp_failures;
       return api_error(400, -1021, "Timestamp for this request is outside of the recvWindow.");
     }
@@ -683,7 +708,14 @@ struct MockBinance::State {
   }
 
   // --- stepping --------------------------------------------------------------------------
-  void step() {
+  /// One bar on: a tick of the time lapse (run()) or a jump of the clock (advance()).
+  void step(bool lapse) {
+    if (lapse) {
+      lapse_steps.push_back({wall_ms(), server_ms()});
+      while (lapse_steps.front().wall_ms < lapse_steps.back().wall_ms - kMaxRecvWindowMs) lapse_steps.pop_front();
+    } else {
+      lapse_steps.clear();
+    }
     now_close_ms += options.interval_ms;
     last_advance_wall_ms = wall_ms();
     ++stats.bars_advanced;
@@ -878,7 +910,7 @@ std::int64_t MockBinance::server_time_ms() const {
 
 void MockBinance::advance(int n) {
   std::lock_guard lock(state_->mutex);
-  for (int i = 0; i < n; ++i) state_->step();
+  for (int i = 0; i < n; ++i) state_->step(/*lapse=*/false);
 }
 
 void MockBinance::run(std::chrono::milliseconds per_bar) {
@@ -891,7 +923,7 @@ void MockBinance::run(std::chrono::milliseconds per_bar) {
       if (state_->run_cv.wait_for(run_lock, per_bar, [&] { return !state_->running; })) break;
       std::lock_guard lock(state_->mutex);
       if (state_->now_close_ms >= state_->end_close_ms()) break;  // the data ran out
-      state_->step();
+      state_->step(/*lapse=*/true);
     }
   });
 }
